@@ -1,1 +1,129 @@
+//! teamgate's storage: the [`Store`] trait the HTTP layer talks to, and one
+//! SQL implementation ([`SqlStore`]) that runs on SQLite or PostgreSQL.
+//!
+//! What it guarantees:
+//! - every change and its audit event are written in one transaction, so there
+//!   is never a change without its event nor an event without its change;
+//! - the rules of SPEC.md section 2 are checked inside that transaction, on
+//!   rows read under the organisation's write lock, so concurrent requests
+//!   cannot slip past them together;
+//! - tokens and secrets are only ever stored as SHA-256 hashes.
 
+mod error;
+mod model;
+mod postgres;
+mod sql;
+mod sqlite;
+pub mod testing;
+
+use async_trait::async_trait;
+use teamgate_core::audit::{Actor, AuditEvent, ChainBreak, Context};
+use teamgate_core::Role;
+use time::OffsetDateTime;
+
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+pub use sql::SqlStore;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Who makes a change and from where; becomes the actor and context of its audit event.
+#[derive(Debug, Clone)]
+pub struct AuditMeta {
+    pub actor: Actor,
+    pub context: Context,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Answers when the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// True once anybody has an account (setup is then closed).
+    async fn has_users(&self) -> StoreResult<bool>;
+
+    // --- accounts and sessions ---------------------------------------------
+
+    /// Creates the first account and its organisation, with the account as admin.
+    /// Fails with `Conflict` once any account exists.
+    async fn bootstrap(&self, account: NewAccount, org_name: &str, now: OffsetDateTime)
+        -> StoreResult<(User, Org)>;
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<Credentials>>;
+
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<Credentials>>;
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+
+    /// The user a live session belongs to; `None` when unknown, expired or ended.
+    async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<User>>;
+
+    async fn end_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+
+    /// Changes name and/or password. A new password ends every other session
+    /// of the user. Each organisation of the user records `member.profile_updated`.
+    async fn update_profile(&self, user_id: &str, change: ProfileChange, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<User>;
+
+    // --- organisations and members -----------------------------------------
+
+    /// Creates an organisation with `creator` as its admin.
+    async fn create_org(&self, creator: &User, name: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<Org>;
+
+    async fn org(&self, org_id: &str) -> StoreResult<Option<Org>>;
+
+    async fn orgs_of_user(&self, user_id: &str) -> StoreResult<Vec<OrgMembership>>;
+
+    async fn membership(&self, org_id: &str, user_id: &str) -> StoreResult<Option<Member>>;
+
+    /// Creates an account and adds it to the organisation with `role`
+    /// (`member.added`): how demo data and test fixtures make members.
+    async fn add_member(&self, org_id: &str, account: NewAccount, role: Role, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<User>;
+
+    async fn rename_org(&self, org_id: &str, name: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<Org>;
+
+    // --- audit log ---------------------------------------------------------
+
+    /// Records a refused request (`access.denied`).
+    async fn record_denied(&self, org_id: &str, denied: Denied, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<AuditEvent>;
+
+    /// Events newest first, `seq` below `before` when given.
+    async fn audit_page(&self, org_id: &str, filter: &AuditFilter, before: Option<i64>,
+        limit: u32) -> StoreResult<Vec<AuditEvent>>;
+
+    /// Events oldest first, `seq` above `after`, for verification and export.
+    async fn audit_batch(&self, org_id: &str, filter: &AuditFilter, after: i64, limit: u32)
+        -> StoreResult<Vec<AuditEvent>>;
+
+    /// Walks the organisation's whole chain; `progress` hears the count so far.
+    async fn verify_chain(&self, org_id: &str, progress: &(dyn Fn(u64) + Send + Sync))
+        -> StoreResult<ChainReport>;
+
+    async fn org_ids(&self) -> StoreResult<Vec<String>>;
+
+    async fn audit_count(&self, org_id: &str) -> StoreResult<u64>;
+}
+
+/// The outcome of walking a chain.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChainReport {
+    pub ok: bool,
+    pub events_checked: u64,
+    pub first_bad_event: Option<ChainBreak>,
+}
+
+/// A role as a member holds it.
+pub fn parse_role(s: &str) -> StoreResult<Role> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("unknown role `{s}` in the database")))
+}

@@ -1,0 +1,104 @@
+//! The rows the store hands out.
+
+use serde::Serialize;
+use serde_json::Value;
+use teamgate_core::Role;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// A user with the password hash, which never leaves the server.
+#[derive(Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("user", &self.user).finish_non_exhaustive()
+    }
+}
+
+/// A new account; `email` already normalised, `password_hash` already computed.
+#[derive(Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+}
+
+#[derive(Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A profile change; `keep_session` is the session making it, which a new
+/// password does not end.
+#[derive(Clone, Default)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    pub password_hash: Option<String>,
+    pub keep_session: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    #[serde(skip)]
+    pub version: i64,
+}
+
+/// One organisation of a user, with the user's role there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgMembership {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A member of an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: String,
+    /// The organisation's permission version when read.
+    #[serde(skip)]
+    pub version: i64,
+}
+
+/// A refused request, for `access.denied`.
+#[derive(Debug, Clone)]
+pub struct Denied {
+    pub route: String,
+    pub code: String,
+    pub missing_permission: Option<String>,
+}
+
+/// Filters of the audit log; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// An exact action, or a prefix ending in `.` (such as `member.`).
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+}
+
+/// Changes as the audit event shows them.
+pub(crate) fn before_after(before: Value, after: Value) -> teamgate_core::audit::Changes {
+    teamgate_core::audit::Changes { before, after }
+}
