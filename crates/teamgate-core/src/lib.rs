@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod email;
+pub mod export;
 pub mod permission_set;
 pub mod rate_limit;
 pub mod role;

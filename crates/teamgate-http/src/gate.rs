@@ -1,0 +1,272 @@
+//! The gate every route passes through, in the order SPEC.md section 4 fixes:
+//! authentication (401), membership of the organisation (404), the route's
+//! permission (403, recorded as `access.denied`). A route cannot be mounted
+//! without declaring its [`Gate`] (see [`crate::routes`]).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::RequestPartsExt;
+use teamgate_core::audit::{Actor, ActorType, Context};
+use teamgate_core::{Permission, PermissionSet, Role};
+use teamgate_store::{AuditMeta, Denied, Org, User};
+
+use crate::auth::caller::{self, Caller};
+use crate::error::{ApiError, Refusal};
+use crate::AppState;
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Anybody, signed in or not.
+    Public,
+    /// A signed-in person.
+    SignedIn,
+    /// Any member of the organisation in the path (route-specific rules inside).
+    Member,
+    /// A member whose role grants this permission.
+    Allow(Permission),
+}
+
+/// Whether a route answers JSON or console pages; decides how refusals look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Api,
+    Console,
+}
+
+/// One route and what it requires: the table [`crate::routes`] builds.
+#[derive(Debug, Clone)]
+pub struct RouteDecl {
+    pub method: Method,
+    pub path: &'static str,
+    pub gate: Gate,
+    pub surface: Surface,
+}
+
+impl RouteDecl {
+    /// `GET /api/v1/orgs/{org}/roles`: how denials name the route.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// Where the request came from, for audit events.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta(pub Context);
+
+impl RequestMeta {
+    fn of(req: &Request) -> RequestMeta {
+        let headers = req.headers();
+        let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let user_agent = header_text(headers, header::USER_AGENT.as_str(), 512);
+        let request_id = header_text(headers, "x-request-id", 128);
+        RequestMeta(Context { ip, user_agent, request_id })
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: &str, max: usize) -> Option<String> {
+    let value = headers.get(name)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    Some(text.chars().take(max).collect())
+}
+
+/// A signed-in person (for [`Gate::SignedIn`] routes).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session_hash: String,
+    pub meta: RequestMeta,
+}
+
+impl SignedIn {
+    pub fn audit(&self, role: Option<Role>) -> AuditMeta {
+        AuditMeta { actor: user_actor(&self.user, role), context: self.meta.0.clone() }
+    }
+}
+
+/// The caller, if any, of a [`Gate::Public`] route.
+#[derive(Debug, Clone)]
+pub struct MaybeSignedIn(pub Option<SignedIn>, pub RequestMeta);
+
+/// A member acting in an organisation (for [`Gate::Member`] and [`Gate::Allow`] routes).
+#[derive(Debug, Clone)]
+pub struct OrgContext {
+    pub org: Org,
+    pub caller: Caller,
+    pub role: Role,
+    pub permissions: PermissionSet,
+    pub meta: RequestMeta,
+}
+
+impl OrgContext {
+    pub fn audit(&self) -> AuditMeta {
+        AuditMeta { actor: self.actor(), context: self.meta.0.clone() }
+    }
+
+    pub fn actor(&self) -> Actor {
+        match &self.caller {
+            Caller::User { user, .. } => user_actor(user, Some(self.role)),
+        }
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        self.caller.user()
+    }
+
+    pub fn can(&self, p: Permission) -> bool {
+        self.permissions.contains(p)
+    }
+}
+
+pub fn user_actor(user: &User, role: Option<Role>) -> Actor {
+    Actor {
+        kind: ActorType::User,
+        id: Some(user.id.clone()),
+        label: Some(user.email.clone()),
+        role: role.map(|r| r.key().to_string()),
+        on_behalf_of: None,
+    }
+}
+
+macro_rules! from_extensions {
+    ($t:ty) => {
+        impl<S: Send + Sync> FromRequestParts<S> for $t {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+                parts.extensions.get::<$t>().cloned().ok_or_else(|| {
+                    ApiError::Internal(concat!(stringify!($t), " asked for on a route whose gate does not give it").into())
+                })
+            }
+        }
+    };
+}
+from_extensions!(OrgContext);
+from_extensions!(SignedIn);
+from_extensions!(MaybeSignedIn);
+
+/// The state of one route's gate.
+#[derive(Clone)]
+pub struct GateState {
+    pub app: AppState,
+    pub decl: RouteDecl,
+}
+
+/// The middleware that applies a route's [`Gate`].
+pub async fn enforce(State(g): State<GateState>, mut req: Request, next: Next) -> Response {
+    let meta = RequestMeta::of(&req);
+    let surface = g.decl.surface;
+    tracing::Span::current().record("route", g.decl.path);
+    match admit(&g, &mut req, meta).await {
+        Ok(()) => next.run(req).await,
+        Err(e) => match surface {
+            Surface::Api => e.into_response(),
+            Surface::Console => crate::console::refusal(&g.app, req.uri().path(), e),
+        },
+    }
+}
+
+async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<(), ApiError> {
+    let state = &g.app;
+    if g.decl.gate == Gate::Public {
+        let caller = caller::resolve(state, req.headers()).await.ok().flatten();
+        let signed_in = caller.and_then(|c| match c {
+            Caller::User { user, session_hash } => {
+                Some(SignedIn { user, session_hash, meta: meta.clone() })
+            }
+        });
+        req.extensions_mut().insert(MaybeSignedIn(signed_in, meta));
+        return Ok(());
+    }
+
+    let caller = caller::resolve(state, req.headers()).await?.ok_or(ApiError::Unauthenticated)?;
+    tracing::Span::current().record("actor", actor_label(&caller));
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let csrf_ok = !(unsafe_method && caller.by_cookie()) || origin_is_ours(state, req.headers());
+
+    let permission = match g.decl.gate {
+        Gate::Public => unreachable!("handled above"),
+        Gate::SignedIn => {
+            let Caller::User { user, session_hash } = caller;
+            if !csrf_ok {
+                return Err(ApiError::Refused(Refusal::Csrf));
+            }
+            req.extensions_mut().insert(SignedIn { user, session_hash, meta });
+            return Ok(());
+        }
+        Gate::Member => None,
+        Gate::Allow(p) => Some(p),
+    };
+
+    let org_id = org_param(req).await.ok_or(ApiError::NotFound)?;
+    let org = state.store.org(&org_id).await?.ok_or(ApiError::NotFound)?;
+    tracing::Span::current().record("org", org.id.as_str());
+    let (role, permissions) = match &caller {
+        Caller::User { user, .. } => {
+            let member = state.store.membership(&org.id, &user.id).await?.ok_or(ApiError::NotFound)?;
+            (member.role, member.role.permissions())
+        }
+    };
+    let ctx = OrgContext { org, caller, role, permissions, meta };
+
+    let refusal = if !csrf_ok {
+        Some(ApiError::Refused(Refusal::Csrf))
+    } else {
+        permission.filter(|p| !permissions.contains(*p)).map(ApiError::Forbidden)
+    };
+    if let Some(refusal) = refusal {
+        record_denial(state, &ctx, &g.decl, &refusal).await;
+        return Err(refusal);
+    }
+    req.extensions_mut().insert(ctx);
+    Ok(())
+}
+
+/// Records a 403 on an organisation's route (SPEC.md section 2, rule 8).
+pub async fn record_denial(state: &AppState, ctx: &OrgContext, decl: &RouteDecl, e: &ApiError) {
+    let denied = Denied {
+        route: decl.label(),
+        code: e.code().to_string(),
+        missing_permission: e.missing_permission().map(|p| p.to_string()),
+    };
+    tracing::info!(org = %ctx.org.id, route = %decl.label(), code = e.code(), "access denied");
+    if let Err(err) = state.store.record_denied(&ctx.org.id, denied, &ctx.audit(), state.now()).await {
+        tracing::error!(error = %err, "could not record access.denied");
+    }
+}
+
+async fn org_param(req: &mut Request) -> Option<String> {
+    let (mut parts, body) = std::mem::take(req).into_parts();
+    let params = parts.extract::<RawPathParams>().await.ok();
+    let org = params.and_then(|p| p.iter().find(|(k, _)| *k == "org").map(|(_, v)| v.to_string()));
+    *req = Request::from_parts(parts, body);
+    // Ids are UUIDs; anything else cannot name an organisation.
+    org.filter(|id| uuid::Uuid::parse_str(id).is_ok())
+}
+
+/// The CSRF rule: the `Origin` must be teamgate's public origin, or the origin
+/// the request was addressed to (its `Host`), which no other site can forge.
+fn origin_is_ours(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if origin.eq_ignore_ascii_case(&state.settings.origin()) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    host.is_some_and(|host| {
+        origin.eq_ignore_ascii_case(&format!("http://{host}"))
+            || origin.eq_ignore_ascii_case(&format!("https://{host}"))
+    })
+}
+
+fn actor_label(caller: &Caller) -> String {
+    match caller {
+        Caller::User { user, .. } => format!("user:{}", user.id),
+    }
+}

@@ -1,0 +1,73 @@
+use std::sync::{Arc, Mutex};
+
+use teamgate_core::clock::Clock;
+use teamgate_core::rate_limit::WindowLimiter;
+use teamgate_store::Store;
+use time::OffsetDateTime;
+
+use crate::Settings;
+
+/// Everything a request handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+    pub(crate) limits: Arc<SignInLimits>,
+    /// The hash of the one-time setup token, while setup is open.
+    pub(crate) setup_token: Arc<Mutex<Option<String>>>,
+}
+
+pub(crate) struct SignInLimits {
+    pub per_email: Mutex<WindowLimiter<String>>,
+    pub per_client: Mutex<WindowLimiter<String>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> AppState {
+        let limits = SignInLimits {
+            per_email: Mutex::new(WindowLimiter::new(settings.signin_failures_per_email, settings.signin_window)),
+            per_client: Mutex::new(WindowLimiter::new(settings.signin_failures_per_client, settings.signin_window)),
+        };
+        AppState {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            limits: Arc::new(limits),
+            setup_token: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Opens setup with a fresh one-time token and returns the link to print.
+    pub fn open_setup(&self) -> String {
+        let token = crate::auth::token::new_token();
+        *lock(&self.setup_token) = Some(crate::auth::token::hash_token(&token));
+        format!("{}/setup?token={token}", self.settings.public_url)
+    }
+
+    /// True when `token` is the open setup token.
+    pub(crate) fn setup_token_matches(&self, token: &str) -> bool {
+        let slot = lock(&self.setup_token);
+        slot.as_deref().is_some_and(|h| {
+            crate::auth::token::constant_time_eq(h, &crate::auth::token::hash_token(token))
+        })
+    }
+
+    /// Setup is done: the token stops working.
+    pub(crate) fn close_setup(&self) {
+        *lock(&self.setup_token) = None;
+    }
+
+    pub(crate) fn setup_is_open(&self) -> bool {
+        lock(&self.setup_token).is_some()
+    }
+}
+
+/// Locks a mutex, carrying on with the data if a panicking thread poisoned it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

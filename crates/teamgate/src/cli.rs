@@ -1,0 +1,109 @@
+//! The command line. Every setting is a flag of every command and an
+//! environment variable; a TOML file (`--config`) fills in the rest.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "teamgate", version, about = "Team and access-control server")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct SettingsArgs {
+    /// A TOML file with settings (keys as the long flags, with `_`: bind, database_url, …).
+    #[arg(long, env = "TEAMGATE_CONFIG", global = true)]
+    pub config: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "TEAMGATE_BIND", global = true)]
+    pub bind: Option<String>,
+    /// `sqlite://PATH` or `postgres://…` [default: sqlite://teamgate-data/teamgate.db].
+    #[arg(long, env = "TEAMGATE_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Where people reach teamgate; starts emailed links [default: http://BIND].
+    #[arg(long, env = "TEAMGATE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Folder for data kept on disk [default: ./teamgate-data].
+    #[arg(long, env = "TEAMGATE_DATA_DIR", global = true)]
+    pub data_dir: Option<String>,
+    /// Log output: `text` or `json` [default: text].
+    #[arg(long, env = "TEAMGATE_LOG_FORMAT", global = true)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, such as `info` or `teamgate_http=debug` [default: info].
+    #[arg(long, env = "TEAMGATE_LOG", global = true)]
+    pub log: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the server.
+    Serve {
+        /// On an empty database, create `Demo Co` with one member per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Creates the first organisation and admin without a browser. The
+    /// password comes from TEAMGATE_ADMIN_PASSWORD or standard input.
+    Init {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// The admin's name [default: the part of the email before @].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Checks or exports the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Exits 0 when every hash chain is intact, 1 naming the first broken event.
+    Verify {
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Writes one organisation's log to standard output.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub org: String,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Only actions equal to this, or starting with it when it ends in `.`.
+    #[arg(long)]
+    pub action: Option<String>,
+    #[arg(long)]
+    pub actor: Option<String>,
+    #[arg(long)]
+    pub target: Option<String>,
+    /// RFC 3339 time; events at or after it.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// RFC 3339 time; events before it.
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
