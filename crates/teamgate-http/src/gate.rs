@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::RequestPartsExt;
 use teamgate_core::audit::{Actor, ActorType, Context};
+use teamgate_core::rules::api_key_permissions;
 use teamgate_core::{Permission, PermissionSet, Role};
 use teamgate_store::{AuditMeta, Denied, Org, User};
 
@@ -111,6 +112,13 @@ impl OrgContext {
     pub fn actor(&self) -> Actor {
         match &self.caller {
             Caller::User { user, .. } => user_actor(user, Some(self.role)),
+            Caller::ApiKey(key) => Actor {
+                kind: ActorType::ApiKey,
+                id: Some(key.id.clone()),
+                label: Some(key.name.clone()),
+                role: Some(key.role.key().to_string()),
+                on_behalf_of: Some(key.created_by.clone()),
+            },
         }
     }
 
@@ -179,6 +187,7 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
             Caller::User { user, session_hash } => {
                 Some(SignedIn { user, session_hash, meta: meta.clone() })
             }
+            Caller::ApiKey(_) => None,
         });
         req.extensions_mut().insert(MaybeSignedIn(signed_in, meta));
         return Ok(());
@@ -192,7 +201,10 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
     let permission = match g.decl.gate {
         Gate::Public => unreachable!("handled above"),
         Gate::SignedIn => {
-            let Caller::User { user, session_hash } = caller;
+            // Routes about a person need the person, not one of their keys.
+            let Caller::User { user, session_hash } = caller else {
+                return Err(ApiError::Unauthenticated);
+            };
             if !csrf_ok {
                 return Err(ApiError::Refused(Refusal::Csrf));
             }
@@ -210,6 +222,16 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
         Caller::User { user, .. } => {
             let member = state.store.membership(&org.id, &user.id).await?.ok_or(ApiError::NotFound)?;
             (member.role, member.role.permissions())
+        }
+        Caller::ApiKey(key) => {
+            // A key belongs to one organisation; any other behaves as if it did not exist.
+            if key.org_id != org.id {
+                return Err(ApiError::NotFound);
+            }
+            // Rule 7: capped by the creator's current permissions; gone with the creator.
+            let creator = state.store.membership(&org.id, &key.created_by).await?;
+            let Some(creator) = creator else { return Err(ApiError::Unauthenticated) };
+            (key.role, api_key_permissions(key.role, Some(creator.role.permissions())))
         }
     };
     let ctx = OrgContext { org, caller, role, permissions, meta };
@@ -251,7 +273,7 @@ async fn org_param(req: &mut Request) -> Option<String> {
 
 /// The CSRF rule: the `Origin` must be teamgate's public origin, or the origin
 /// the request was addressed to (its `Host`), which no other site can forge.
-fn origin_is_ours(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn origin_is_ours(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -268,5 +290,6 @@ fn origin_is_ours(state: &AppState, headers: &HeaderMap) -> bool {
 fn actor_label(caller: &Caller) -> String {
     match caller {
         Caller::User { user, .. } => format!("user:{}", user.id),
+        Caller::ApiKey(key) => format!("api_key:{}", key.id),
     }
 }

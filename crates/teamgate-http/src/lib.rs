@@ -10,6 +10,7 @@ pub mod auth;
 pub mod console;
 pub mod error;
 pub mod gate;
+pub mod mail;
 pub mod observe;
 pub mod routes;
 mod settings;
@@ -22,7 +23,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use settings::Settings;
-pub use state::AppState;
+pub use state::{AppState, MAIL_FROM};
 
 /// The whole application: API, console and probes, with request tracing.
 pub fn router(state: AppState) -> Router {

@@ -37,7 +37,21 @@ pub fn all(state: AppState) -> Routes {
         .route(M::GET, "/api/v1/orgs/{org}/roles", allow("roles", "view"), api::orgs::roles)
         .route(M::POST, "/api/v1/orgs/{org}/check", Member, api::check::check)
         .route(M::GET, "/api/v1/orgs/{org}/settings", allow("org_settings", "view"), api::orgs::settings)
-        .route(M::PATCH, "/api/v1/orgs/{org}/settings", allow("org_settings", "edit"), api::orgs::update_settings);
+        .route(M::PATCH, "/api/v1/orgs/{org}/settings", allow("org_settings", "edit"), api::orgs::update_settings)
+        // The team.
+        .route(M::GET, "/api/v1/orgs/{org}/members", allow("team", "view"), api::members::list)
+        .route(M::PATCH, "/api/v1/orgs/{org}/members/{user}", allow("team", "change_role"), api::members::change_role)
+        .route(M::DELETE, "/api/v1/orgs/{org}/members/{user}", allow("team", "remove"), api::members::remove)
+        .route(M::POST, "/api/v1/orgs/{org}/leave", Member, api::members::leave)
+        .route(M::POST, "/api/v1/orgs/{org}/invites", allow("team", "invite"), api::invites::create)
+        .route(M::GET, "/api/v1/orgs/{org}/invites", allow("team", "view"), api::invites::list)
+        .route(M::POST, "/api/v1/orgs/{org}/invites/{id}/resend", allow("team", "invite"), api::invites::resend)
+        .route(M::DELETE, "/api/v1/orgs/{org}/invites/{id}", allow("team", "invite"), api::invites::revoke)
+        .route(M::GET, "/api/v1/orgs/{org}/api-keys", allow("api_keys", "view"), api::api_keys::list)
+        .route(M::POST, "/api/v1/orgs/{org}/api-keys", allow("api_keys", "create"), api::api_keys::create)
+        .route(M::DELETE, "/api/v1/orgs/{org}/api-keys/{id}", allow("api_keys", "revoke"), api::api_keys::revoke)
+        .route(M::GET, "/api/v1/invites/{token}", Public, api::invites::show)
+        .route(M::POST, "/api/v1/invites/accept", Public, api::invites::accept);
     console::routes(r)
 }
 

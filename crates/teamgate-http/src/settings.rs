@@ -12,6 +12,14 @@ pub struct Settings {
     pub signin_failures_per_email: u32,
     pub signin_failures_per_client: u32,
     pub signin_window: Duration,
+    /// How long an invite link works.
+    pub invite_ttl: Duration,
+    /// Invites one member may send per hour, and one organisation per day.
+    pub invites_per_actor_hour: u32,
+    pub invites_per_org_day: u32,
+    /// `smtp://host:port` to send email; without it emails go to `outbox_dir`.
+    pub smtp_url: Option<String>,
+    pub outbox_dir: std::path::PathBuf,
 }
 
 impl Settings {
@@ -22,6 +30,11 @@ impl Settings {
             signin_failures_per_email: 10,
             signin_failures_per_client: 50,
             signin_window: Duration::minutes(15),
+            invite_ttl: Duration::days(7),
+            invites_per_actor_hour: 100,
+            invites_per_org_day: 1000,
+            smtp_url: None,
+            outbox_dir: std::path::PathBuf::from("./teamgate-data/outbox"),
         }
     }
 

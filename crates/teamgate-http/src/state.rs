@@ -5,7 +5,11 @@ use teamgate_core::rate_limit::WindowLimiter;
 use teamgate_store::Store;
 use time::OffsetDateTime;
 
+use crate::mail::{Mailer, OutboxMailer};
 use crate::Settings;
+
+/// The sender of teamgate's emails.
+pub const MAIL_FROM: &str = "teamgate <no-reply@teamgate.local>";
 
 /// Everything a request handler may reach.
 #[derive(Clone)]
@@ -16,11 +20,14 @@ pub struct AppState {
     pub(crate) limits: Arc<SignInLimits>,
     /// The hash of the one-time setup token, while setup is open.
     pub(crate) setup_token: Arc<Mutex<Option<String>>>,
+    pub mailer: Arc<dyn Mailer>,
 }
 
 pub(crate) struct SignInLimits {
     pub per_email: Mutex<WindowLimiter<String>>,
     pub per_client: Mutex<WindowLimiter<String>>,
+    pub invites_per_actor: Mutex<WindowLimiter<String>>,
+    pub invites_per_org: Mutex<WindowLimiter<String>>,
 }
 
 impl AppState {
@@ -28,14 +35,24 @@ impl AppState {
         let limits = SignInLimits {
             per_email: Mutex::new(WindowLimiter::new(settings.signin_failures_per_email, settings.signin_window)),
             per_client: Mutex::new(WindowLimiter::new(settings.signin_failures_per_client, settings.signin_window)),
+            invites_per_actor: Mutex::new(WindowLimiter::new(settings.invites_per_actor_hour, time::Duration::hours(1))),
+            invites_per_org: Mutex::new(WindowLimiter::new(settings.invites_per_org_day, time::Duration::days(1))),
         };
+        let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(settings.outbox_dir.clone(), MAIL_FROM));
         AppState {
             store,
             clock,
             settings: Arc::new(settings),
             limits: Arc::new(limits),
             setup_token: Arc::new(Mutex::new(None)),
+            mailer,
         }
+    }
+
+    /// Sends email through `mailer` instead of the outbox folder.
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> AppState {
+        self.mailer = mailer;
+        self
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -60,10 +77,6 @@ impl AppState {
     /// Setup is done: the token stops working.
     pub(crate) fn close_setup(&self) {
         *lock(&self.setup_token) = None;
-    }
-
-    pub(crate) fn setup_is_open(&self) -> bool {
-        lock(&self.setup_token).is_some()
     }
 }
 

@@ -16,6 +16,12 @@ pub enum StoreError {
     /// An invite that can no longer be used.
     #[error("the invite is expired, used, revoked or replaced")]
     InviteGone,
+    /// The invite is for another address than the account accepting it.
+    #[error("the invite is for another address")]
+    WrongAccount,
+    /// The invited address has an account, which must sign in to accept.
+    #[error("the invited address has an account; sign in to accept")]
+    SignInRequired,
     /// Data in the database that teamgate did not write.
     #[error("corrupt data: {0}")]
     Corrupt(String),

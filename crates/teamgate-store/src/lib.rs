@@ -9,6 +9,7 @@
 //!   cannot slip past them together;
 //! - tokens and secrets are only ever stored as SHA-256 hashes.
 
+pub mod cache;
 mod error;
 mod model;
 mod postgres;
@@ -42,6 +43,9 @@ pub struct AuditMeta {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+
+    /// This process's permission cache: hot-path lookups, change stream, stats.
+    fn cache(&self) -> &std::sync::Arc<cache::PermissionCache>;
 
     /// Answers when the database answers.
     async fn ping(&self) -> StoreResult<()>;
@@ -91,6 +95,65 @@ pub trait Store: Send + Sync + 'static {
 
     async fn rename_org(&self, org_id: &str, name: &str, meta: &AuditMeta, now: OffsetDateTime)
         -> StoreResult<Org>;
+
+    // --- team ----------------------------------------------------------------
+
+    /// Members in join order, after `after`; each with the cursor of its position.
+    async fn list_members(&self, org_id: &str, after: Option<MemberCursor>, limit: u32)
+        -> StoreResult<Vec<(Member, MemberCursor)>>;
+
+    async fn change_role(&self, org_id: &str, user_id: &str, role: Role, acting: &Acting,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Member>;
+
+    async fn remove_member(&self, org_id: &str, user_id: &str, acting: &Acting, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<()>;
+
+    async fn leave(&self, org_id: &str, user_id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>;
+
+    async fn create_invite(&self, org_id: &str, invite: NewInvite, acting: &Acting,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Invite>;
+
+    async fn invite(&self, org_id: &str, id: &str) -> StoreResult<Option<Invite>>;
+
+    /// Pending, unexpired invites, oldest first, after the `(created_ms, id)` cursor.
+    async fn pending_invites(&self, org_id: &str, now: OffsetDateTime, after: Option<(i64, String)>,
+        limit: u32) -> StoreResult<Vec<(Invite, (i64, String))>>;
+
+    /// A new token and expiry; the old token stops working.
+    async fn resend_invite(&self, org_id: &str, id: &str, token_hash: &str,
+        expires_at: OffsetDateTime, acting: &Acting, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<Invite>;
+
+    async fn revoke_invite(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>;
+
+    /// Notes why the invite's email could not be sent (`None` once it was).
+    async fn record_email_error(&self, invite_id: &str, error: Option<&str>) -> StoreResult<()>;
+
+    async fn invite_by_token(&self, token_hash: &str, now: OffsetDateTime)
+        -> StoreResult<Option<InviteView>>;
+
+    /// Accepts an invite; returns the member and the organisation id.
+    async fn accept_invite(&self, token_hash: &str, acceptor: Acceptor, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<(User, String)>;
+
+    // --- API keys ----------------------------------------------------------
+
+    async fn create_api_key(&self, org_id: &str, key: NewApiKey, acting: &Acting, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<ApiKey>;
+
+    /// Live (unrevoked) keys, oldest first.
+    async fn api_keys(&self, org_id: &str) -> StoreResult<Vec<ApiKey>>;
+
+    async fn api_key(&self, org_id: &str, id: &str) -> StoreResult<Option<ApiKey>>;
+
+    async fn revoke_api_key(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>;
+
+    /// The live key a secret (hashed) belongs to; notes when it was last used.
+    async fn api_key_by_secret(&self, secret_hash: &str, now: OffsetDateTime)
+        -> StoreResult<Option<ApiKeyAuth>>;
 
     // --- audit log ---------------------------------------------------------
 

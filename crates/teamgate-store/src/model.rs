@@ -102,3 +102,95 @@ pub struct AuditFilter {
 pub(crate) fn before_after(before: Value, after: Value) -> teamgate_core::audit::Changes {
     teamgate_core::audit::Changes { before, after }
 }
+
+/// Who acts on a team change; their permissions are re-read inside the
+/// transaction, so a member demoted a moment ago cannot still act as before.
+#[derive(Debug, Clone)]
+pub enum Acting {
+    User { user_id: String },
+    /// An API key: its own role, capped by its creator's current permissions.
+    ApiKey { key_id: String, role: Role, created_by: String },
+}
+
+/// An invite as admins see it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invite {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub status: String,
+    pub expires_at: String,
+    pub created_at: String,
+    pub invited_by: String,
+    /// Why the last email could not be sent, if it could not.
+    pub email_error: Option<String>,
+}
+
+/// What someone holding an invite link may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InviteView {
+    pub org_id: String,
+    pub org_name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: String,
+    pub expires_at: String,
+}
+
+/// A new invite: the address normalised, the token already hashed.
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub email: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Who accepts an invite.
+#[derive(Clone)]
+pub enum Acceptor {
+    /// An account that is signed in.
+    SignedIn(User),
+    /// Someone without an account, who creates it now.
+    NewAccount(NewAccount),
+}
+
+/// A page of members, in join order with the user id as tie-breaker.
+#[derive(Debug, Clone)]
+pub struct MemberCursor {
+    pub joined_ms: i64,
+    pub user_id: String,
+}
+
+/// An API key as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub prefix: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// A new API key: its secret already hashed.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub name: String,
+    pub role: Role,
+    pub prefix: String,
+    pub secret_hash: String,
+}
+
+/// What a bearer secret resolves to.
+#[derive(Debug, Clone)]
+pub struct ApiKeyAuth {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub role: Role,
+    pub created_by: String,
+    pub last_used_ms: Option<i64>,
+}

@@ -29,6 +29,12 @@ pub struct SettingsArgs {
     /// Folder for data kept on disk [default: ./teamgate-data].
     #[arg(long, env = "TEAMGATE_DATA_DIR", global = true)]
     pub data_dir: Option<String>,
+    /// `smtp://host:port` to send email; unset writes `.eml` files to the outbox folder.
+    #[arg(long, env = "TEAMGATE_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Where emails are written without SMTP [default: DATA_DIR/outbox].
+    #[arg(long, env = "TEAMGATE_OUTBOX_DIR", global = true)]
+    pub outbox_dir: Option<String>,
     /// Log output: `text` or `json` [default: text].
     #[arg(long, env = "TEAMGATE_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,

@@ -9,7 +9,8 @@ pub struct Config {
     pub bind: String,
     pub database_url: String,
     pub public_url: String,
-    pub data_dir: String,
+    pub smtp_url: Option<String>,
+    pub outbox_dir: String,
     pub log_format: LogFormat,
     pub log: String,
 }
@@ -22,6 +23,8 @@ struct FileSettings {
     database_url: Option<String>,
     public_url: Option<String>,
     data_dir: Option<String>,
+    smtp_url: Option<String>,
+    outbox_dir: Option<String>,
     log_format: Option<LogFormat>,
     log: Option<String>,
 }
@@ -47,11 +50,13 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(format!("the public URL must start with http:// or https://, not `{public_url}`"));
         }
+        let outbox_dir = pick(&args.outbox_dir, &file.outbox_dir, || format!("{data_dir}/outbox"));
         Ok(Config {
             bind,
             database_url,
             public_url,
-            data_dir,
+            smtp_url: args.smtp_url.clone().or(file.smtp_url).filter(|u| !u.is_empty()),
+            outbox_dir,
             log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             log: pick(&args.log, &file.log, || "info".to_string()),
         })

@@ -16,7 +16,16 @@ pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let empty = !store.has_users().await.map_err(|e| e.to_string())?;
     let store: Arc<dyn Store> = Arc::new(store);
-    let state = AppState::new(store.clone(), Arc::new(SystemClock), Settings::new(&config.public_url));
+    let mut settings = Settings::new(&config.public_url);
+    settings.smtp_url = config.smtp_url.clone();
+    settings.outbox_dir = config.outbox_dir.clone().into();
+    let mailer = teamgate_http::mail::mailer_from_settings(
+        config.smtp_url.as_deref(),
+        &settings.outbox_dir,
+        teamgate_http::MAIL_FROM,
+    )
+    .map_err(|e| format!("cannot set up email: {e}"))?;
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), settings).with_mailer(mailer);
 
     if empty && demo {
         let password = crate::demo::seed(store.as_ref()).await?;

@@ -1,8 +1,11 @@
 //! The JSON API under `/api/v1`.
 
+pub mod api_keys;
 pub mod catalog;
 pub mod check;
 pub mod me;
+pub mod invites;
+pub mod members;
 pub mod orgs;
 pub mod probes;
 pub mod session;
@@ -28,4 +31,48 @@ pub fn clean_name(raw: &str, what: &str, max: usize) -> Result<String, crate::er
         )));
     }
     Ok(name.to_string())
+}
+
+/// `limit` and `cursor` of a list request.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+impl Paging {
+    /// Reads `limit` (default 50, at most 200) and `cursor`; other parameters are ignored.
+    pub fn from_query(q: &std::collections::HashMap<String, String>) -> Result<Paging, crate::error::ApiError> {
+        let limit = match q.get("limit") {
+            None => DEFAULT_LIMIT,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => n.min(MAX_LIMIT),
+                _ => {
+                    return Err(crate::error::ApiError::invalid(format!(
+                        "limit must be a whole number from 1 to {MAX_LIMIT}"
+                    )))
+                }
+            },
+        };
+        let cursor = q.get("cursor").filter(|c| !c.is_empty()).cloned();
+        Ok(Paging { limit, cursor })
+    }
+}
+
+/// Cursors are opaque to clients: base64url of `a:b`.
+pub fn encode_cursor(a: i64, b: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{a}:{b}"))
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<(i64, String), crate::error::ApiError> {
+    use base64::Engine;
+    let bad = || crate::error::ApiError::invalid("cursor is not one this server handed out");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (a, b) = text.split_once(':').ok_or_else(bad)?;
+    Ok((a.parse().map_err(|_| bad())?, b.to_string()))
 }

@@ -1,7 +1,7 @@
 //! Resolving the caller of a request from its credential.
 
 use axum::http::HeaderMap;
-use teamgate_store::User;
+use teamgate_store::{ApiKeyAuth, User};
 
 use crate::auth::session::{bearer_token, session_token};
 use crate::auth::token::hash_token;
@@ -13,12 +13,15 @@ use crate::AppState;
 pub enum Caller {
     /// A person, signed in with the session cookie.
     User { user: User, session_hash: String },
+    /// An API key of one organisation, sent as `Authorization: Bearer`.
+    ApiKey(ApiKeyAuth),
 }
 
 impl Caller {
     pub fn user(&self) -> Option<&User> {
         match self {
             Caller::User { user, .. } => Some(user),
+            Caller::ApiKey(_) => None,
         }
     }
 
@@ -30,9 +33,11 @@ impl Caller {
 
 /// Finds who is calling; `Ok(None)` when the request carries no credential.
 pub async fn resolve(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<Caller>> {
-    if bearer_token(headers).is_some() {
-        // TODO(#4): API keys; until then a bearer credential signs nobody in.
-        return Err(ApiError::Unauthenticated);
+    if let Some(secret) = bearer_token(headers) {
+        return match state.store.api_key_by_secret(&hash_token(&secret), state.now()).await? {
+            Some(key) => Ok(Some(Caller::ApiKey(key))),
+            None => Err(ApiError::Unauthenticated),
+        };
     }
     let Some(token) = session_token(headers) else { return Ok(None) };
     let hash = hash_token(&token);

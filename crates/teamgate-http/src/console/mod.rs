@@ -4,9 +4,12 @@
 mod layout;
 mod pages;
 mod signin;
+mod team;
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+
+use teamgate_core::Permission;
 
 use crate::error::ApiError;
 use crate::gate::Gate;
@@ -19,6 +22,7 @@ pub use layout::{NavEntry, NAV};
 pub fn routes(r: Routes) -> Routes {
     use Gate::*;
     use Method as M;
+    let team_view = Gate::Allow(Permission::of("team", "view"));
     let mut r = r
         .route(M::GET, "/", Public, pages::root)
         .route(M::GET, "/signin", Public, signin::page)
@@ -27,8 +31,17 @@ pub fn routes(r: Routes) -> Routes {
         .route(M::GET, "/setup", Public, signin::setup_page)
         .route(M::POST, "/setup", Public, signin::setup_submit)
         .route(M::POST, "/orgs", SignedIn, pages::create_org)
-        .route(M::GET, "/orgs/{org}", Member, pages::home);
-    for entry in NAV {
+        .route(M::GET, "/orgs/{org}", Member, pages::home)
+        .route(M::GET, "/invite/{token}", Public, team::invite_page)
+        .route(M::POST, "/invite/{token}", Public, team::accept)
+        .route(M::GET, "/orgs/{org}/settings/team", team_view, team::page)
+        .route(M::POST, "/orgs/{org}/settings/team/invite", Gate::Allow(Permission::of("team", "invite")), team::invite)
+        .route(M::POST, "/orgs/{org}/settings/team/members/{user}/role", Gate::Allow(Permission::of("team", "change_role")), team::change_role)
+        .route(M::POST, "/orgs/{org}/settings/team/members/{user}/remove", Gate::Allow(Permission::of("team", "remove")), team::remove)
+        .route(M::POST, "/orgs/{org}/settings/team/invites/{id}/resend", Gate::Allow(Permission::of("team", "invite")), team::resend)
+        .route(M::POST, "/orgs/{org}/settings/team/invites/{id}/revoke", Gate::Allow(Permission::of("team", "invite")), team::revoke);
+    // The remaining sidebar pages share one handler.
+    for entry in NAV.iter().filter(|e| e.slug != "settings/team") {
         r = r.route(M::GET, entry.route, Gate::Allow(entry.permission), pages::feature);
     }
     r
@@ -69,6 +82,16 @@ fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Percent-encodes text for a query string value.
+fn urlencode_query(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

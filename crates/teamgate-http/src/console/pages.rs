@@ -55,7 +55,7 @@ pub async fn create_org(State(state): State<AppState>, me: SignedIn, Form(form):
     }
 }
 
-async fn orgs_for(state: &AppState, ctx: &OrgContext) -> Vec<teamgate_store::OrgMembership> {
+pub(super) async fn orgs_for(state: &AppState, ctx: &OrgContext) -> Vec<teamgate_store::OrgMembership> {
     match ctx.user() {
         Some(u) => state.store.orgs_of_user(&u.id).await.unwrap_or_default(),
         None => Vec::new(),

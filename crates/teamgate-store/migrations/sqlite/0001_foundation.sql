@@ -41,7 +41,6 @@ CREATE TABLE invites (
     org_id      TEXT NOT NULL REFERENCES orgs (id),
     email       TEXT NOT NULL,
     role        TEXT NOT NULL,
-    token_hash  TEXT NOT NULL UNIQUE,
     status      TEXT NOT NULL,
     invited_by  TEXT NOT NULL REFERENCES users (id),
     created_at  BIGINT NOT NULL,
@@ -51,6 +50,16 @@ CREATE TABLE invites (
 );
 CREATE UNIQUE INDEX invites_one_pending ON invites (org_id, email) WHERE status = 'pending';
 CREATE INDEX invites_by_org ON invites (org_id, created_at, id);
+
+-- Every token an invite was sent with; a resend replaces the live one, so an
+-- old link answers "replaced" rather than "unknown".
+CREATE TABLE invite_tokens (
+    token_hash TEXT PRIMARY KEY,
+    invite_id  TEXT NOT NULL REFERENCES invites (id),
+    created_at BIGINT NOT NULL,
+    replaced   BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX invite_tokens_by_invite ON invite_tokens (invite_id);
 
 CREATE TABLE api_keys (
     id           TEXT PRIMARY KEY,

@@ -172,6 +172,7 @@ impl SqlStore {
             before["password"] = json!("(unchanged)");
             after["password"] = json!("(changed)");
         }
+        let mut changes = Vec::new();
         for row in orgs {
             let org_id: String = row.try_get("org_id")?;
             let role: Role = parse_role(&row.try_get::<String, _>("role")?)?;
@@ -187,8 +188,12 @@ impl SqlStore {
                 outcome: Outcome::Success,
             };
             Self::append(&mut tx, &org_id, draft, now).await?;
+            changes.push(self.bump_version(&mut tx, &org_id, Some(user_id)).await?);
         }
         tx.commit().await?;
+        for change in changes {
+            self.changed(change);
+        }
         Ok(user)
     }
 }

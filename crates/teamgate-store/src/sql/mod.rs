@@ -5,36 +5,60 @@
 //! setup, migrations, row locks) lives in `sqlite.rs` and `postgres.rs`.
 
 mod accounts;
+mod api_keys;
 mod audit;
 mod orgs;
+mod team;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 use teamgate_core::audit::AuditEvent;
 use time::OffsetDateTime;
 
+use teamgate_core::Role;
+
+use crate::cache::{Change, PermissionCache};
 use crate::{
-    AuditFilter, AuditMeta, Backend, ChainReport, Credentials, Denied, Member, NewAccount,
+    ApiKey, ApiKeyAuth, NewApiKey, Acceptor, Acting, Invite, InviteView, MemberCursor, NewInvite, AuditFilter, AuditMeta, Backend, ChainReport, Credentials, Denied, Member, NewAccount,
     NewSession, Org, OrgMembership, ProfileChange, Store, StoreError, StoreResult, User,
 };
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqlStore {
     backend: Backend,
     writer: AnyPool,
     reader: AnyPool,
+    cache: Arc<PermissionCache>,
+    listener: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore").field("backend", &self.backend).finish_non_exhaustive()
+    }
 }
 
 impl SqlStore {
     /// Connects to `sqlite://PATH` or `postgres://…` and brings the schema up to date.
     pub async fn connect(url: &str) -> StoreResult<SqlStore> {
         sqlx::any::install_default_drivers();
+        let no_listener = Arc::new(std::sync::Mutex::new(None));
         if url.starts_with("sqlite:") {
+            // One process owns the file, so it hears every change itself.
             let (writer, reader) = crate::sqlite::open(url).await?;
-            Ok(SqlStore { backend: Backend::Sqlite, writer, reader })
+            let cache = Arc::new(PermissionCache::new(true));
+            Ok(SqlStore { backend: Backend::Sqlite, writer, reader, cache, listener: no_listener })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = crate::postgres::open(url).await?;
-            Ok(SqlStore { backend: Backend::Postgres, writer: pool.clone(), reader: pool })
+            let cache = Arc::new(PermissionCache::new(false));
+            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+            let task = tokio::spawn(crate::postgres::listen(url.to_string(), cache.clone(), ready_tx));
+            // Until the listener is up the cache is distrusted, which is safe, so wait only briefly.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ready_rx).await;
+            *no_listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+            Ok(SqlStore { backend: Backend::Postgres, writer: pool.clone(), reader: pool, cache, listener: no_listener })
         } else {
             Err(StoreError::Corrupt(
                 "the database URL must start with sqlite:// or postgres://".to_string(),
@@ -48,6 +72,9 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        if let Some(task) = self.listener.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
         self.writer.close().await;
         self.reader.close().await;
     }
@@ -67,13 +94,34 @@ impl SqlStore {
         row.map(|r| org_from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
     }
 
-    /// Marks a change to who may do what in the organisation.
-    async fn bump_version(tx: &mut AnyConnection, org_id: &str) -> StoreResult<i64> {
+    /// Marks a change to who may do what in the organisation: bumps its
+    /// version and, on PostgreSQL, tells the other replicas when the
+    /// transaction commits. Pass the result to [`SqlStore::changed`] after commit.
+    async fn bump_version(&self, tx: &mut AnyConnection, org_id: &str, user_id: Option<&str>)
+        -> StoreResult<Change>
+    {
         let row = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING version")
             .bind(org_id)
             .fetch_one(&mut *tx)
             .await?;
-        Ok(row.try_get("version")?)
+        let change = Change {
+            org_id: org_id.to_string(),
+            user_id: user_id.map(str::to_string),
+            version: row.try_get("version")?,
+        };
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::postgres::CHANNEL)
+                .bind(change.to_payload())
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(change)
+    }
+
+    /// After commit: this process forgets what changed before answering.
+    fn changed(&self, change: Change) {
+        self.cache.apply(change);
     }
 }
 
@@ -85,6 +133,10 @@ fn org_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Org> {
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
         self.backend
+    }
+
+    fn cache(&self) -> &Arc<PermissionCache> {
+        &self.cache
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -136,11 +188,19 @@ impl Store for SqlStore {
     }
 
     async fn org(&self, org_id: &str) -> StoreResult<Option<Org>> {
+        if let Some(org) = self.cache.org(org_id) {
+            return Ok(Some(org));
+        }
+        let epoch = self.cache.epoch();
         let row = sqlx::query("SELECT id, name, version FROM orgs WHERE id = $1")
             .bind(org_id)
             .fetch_optional(&self.reader)
             .await?;
-        row.map(|r| org_from_row(&r)).transpose()
+        let org = row.map(|r| org_from_row(&r)).transpose()?;
+        if let Some(org) = &org {
+            self.cache.fill_org(epoch, org);
+        }
+        Ok(org)
     }
 
     async fn orgs_of_user(&self, user_id: &str) -> StoreResult<Vec<OrgMembership>> {
@@ -148,7 +208,15 @@ impl Store for SqlStore {
     }
 
     async fn membership(&self, org_id: &str, user_id: &str) -> StoreResult<Option<Member>> {
-        self.membership_impl(org_id, user_id).await
+        if let Some(member) = self.cache.member(org_id, user_id) {
+            return Ok(Some(member));
+        }
+        let epoch = self.cache.epoch();
+        let member = self.membership_impl(org_id, user_id).await?;
+        if let Some(member) = &member {
+            self.cache.fill_member(epoch, member, org_id);
+        }
+        Ok(member)
     }
 
     async fn add_member(&self, org_id: &str, account: NewAccount, role: teamgate_core::Role,
@@ -161,6 +229,101 @@ impl Store for SqlStore {
         -> StoreResult<Org>
     {
         self.rename_org_impl(org_id, name, meta, now).await
+    }
+
+    async fn list_members(&self, org_id: &str, after: Option<MemberCursor>, limit: u32)
+        -> StoreResult<Vec<(Member, MemberCursor)>>
+    {
+        self.list_members_impl(org_id, after, limit).await
+    }
+
+    async fn change_role(&self, org_id: &str, user_id: &str, role: Role, acting: &Acting,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Member>
+    {
+        self.change_role_impl(org_id, user_id, role, acting, meta, now).await
+    }
+
+    async fn remove_member(&self, org_id: &str, user_id: &str, acting: &Acting, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<()>
+    {
+        self.remove_member_impl(org_id, user_id, acting, meta, now).await
+    }
+
+    async fn leave(&self, org_id: &str, user_id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>
+    {
+        self.leave_impl(org_id, user_id, meta, now).await
+    }
+
+    async fn create_invite(&self, org_id: &str, invite: NewInvite, acting: &Acting,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Invite>
+    {
+        self.create_invite_impl(org_id, invite, acting, meta, now).await
+    }
+
+    async fn invite(&self, org_id: &str, id: &str) -> StoreResult<Option<Invite>> {
+        self.invite_impl(org_id, id).await
+    }
+
+    async fn pending_invites(&self, org_id: &str, now: OffsetDateTime, after: Option<(i64, String)>,
+        limit: u32) -> StoreResult<Vec<(Invite, (i64, String))>>
+    {
+        self.pending_invites_impl(org_id, now, after, limit).await
+    }
+
+    async fn resend_invite(&self, org_id: &str, id: &str, token_hash: &str,
+        expires_at: OffsetDateTime, acting: &Acting, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<Invite>
+    {
+        self.resend_invite_impl(org_id, id, token_hash, expires_at, acting, meta, now).await
+    }
+
+    async fn revoke_invite(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>
+    {
+        self.revoke_invite_impl(org_id, id, meta, now).await
+    }
+
+    async fn record_email_error(&self, invite_id: &str, error: Option<&str>) -> StoreResult<()> {
+        self.record_email_error_impl(invite_id, error).await
+    }
+
+    async fn invite_by_token(&self, token_hash: &str, now: OffsetDateTime)
+        -> StoreResult<Option<InviteView>>
+    {
+        self.invite_by_token_impl(token_hash, now).await
+    }
+
+    async fn accept_invite(&self, token_hash: &str, acceptor: Acceptor, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<(User, String)>
+    {
+        self.accept_invite_impl(token_hash, acceptor, meta, now).await
+    }
+
+    async fn create_api_key(&self, org_id: &str, key: NewApiKey, acting: &Acting, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<ApiKey>
+    {
+        self.create_api_key_impl(org_id, key, acting, meta, now).await
+    }
+
+    async fn api_keys(&self, org_id: &str) -> StoreResult<Vec<ApiKey>> {
+        self.api_keys_impl(org_id).await
+    }
+
+    async fn api_key(&self, org_id: &str, id: &str) -> StoreResult<Option<ApiKey>> {
+        self.api_key_impl(org_id, id).await
+    }
+
+    async fn revoke_api_key(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>
+    {
+        self.revoke_api_key_impl(org_id, id, meta, now).await
+    }
+
+    async fn api_key_by_secret(&self, secret_hash: &str, now: OffsetDateTime)
+        -> StoreResult<Option<ApiKeyAuth>>
+    {
+        self.api_key_by_secret_impl(secret_hash, now).await
     }
 
     async fn record_denied(&self, org_id: &str, denied: Denied, meta: &AuditMeta,

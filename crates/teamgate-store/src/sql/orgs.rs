@@ -87,8 +87,9 @@ impl SqlStore {
         self.lock_org(&mut tx, org_id).await?;
         let user = Self::insert_user(&mut tx, account, now).await?;
         Self::insert_membership(&mut tx, org_id, &user, role, meta, now).await?;
-        Self::bump_version(&mut tx, org_id).await?;
+        let change = self.bump_version(&mut tx, org_id, Some(&user.id)).await?;
         tx.commit().await?;
+        self.changed(change);
         Ok(user)
     }
 
@@ -134,8 +135,11 @@ impl SqlStore {
             outcome: Outcome::Success,
         };
         Self::append(&mut tx, org_id, draft, now).await?;
+        let change = self.bump_version(&mut tx, org_id, None).await?;
         tx.commit().await?;
-        Ok(Org { id: before.id, name: name.to_string(), version: before.version })
+        let version = change.version;
+        self.changed(change);
+        Ok(Org { id: before.id, name: name.to_string(), version })
     }
 }
 
