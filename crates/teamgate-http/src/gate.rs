@@ -215,6 +215,7 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
         Gate::Allow(p) => Some(p),
     };
 
+    let started = std::time::Instant::now();
     let org_id = org_param(req).await.ok_or(ApiError::NotFound)?;
     let org = state.store.org(&org_id).await?.ok_or(ApiError::NotFound)?;
     tracing::Span::current().record("org", org.id.as_str());
@@ -241,6 +242,9 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
     } else {
         permission.filter(|p| !permissions.contains(*p)).map(ApiError::Forbidden)
     };
+    if permission.is_some() {
+        crate::metrics::record_check(refusal.is_none(), started);
+    }
     if let Some(refusal) = refusal {
         record_denial(state, &ctx, &g.decl, &refusal).await;
         return Err(refusal);

@@ -11,6 +11,7 @@ pub mod console;
 pub mod error;
 pub mod gate;
 pub mod mail;
+pub mod metrics;
 pub mod observe;
 pub mod routes;
 mod settings;
@@ -27,6 +28,7 @@ pub use state::{AppState, MAIL_FROM};
 
 /// The whole application: API, console and probes, with request tracing.
 pub fn router(state: AppState) -> Router {
+    metrics::install();
     routes::all(state.clone()).build(state)
 }
 

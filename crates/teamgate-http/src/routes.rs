@@ -25,6 +25,7 @@ pub fn all(state: AppState) -> Routes {
         // Probes and the public catalog.
         .route(M::GET, "/healthz", Public, api::probes::healthz)
         .route(M::GET, "/readyz", Public, api::probes::readyz)
+        .route(M::GET, "/metrics", Public, crate::metrics::render)
         .route(M::GET, "/api/v1/catalog", Public, api::catalog::catalog)
         // Sessions and the signed-in person.
         .route(M::POST, "/api/v1/session", Public, api::session::sign_in)
@@ -36,6 +37,7 @@ pub fn all(state: AppState) -> Routes {
         .route(M::GET, "/api/v1/orgs/{org}/me/permissions", Member, api::orgs::my_permissions)
         .route(M::GET, "/api/v1/orgs/{org}/roles", allow("roles", "view"), api::orgs::roles)
         .route(M::POST, "/api/v1/orgs/{org}/check", Member, api::check::check)
+        .route(M::GET, "/api/v1/orgs/{org}/events", Member, api::events::events)
         .route(M::GET, "/api/v1/orgs/{org}/settings", allow("org_settings", "view"), api::orgs::settings)
         .route(M::PATCH, "/api/v1/orgs/{org}/settings", allow("org_settings", "edit"), api::orgs::update_settings)
         // The team.

@@ -68,7 +68,9 @@ pub async fn check(State(state): State<AppState>, ctx: OrgContext, Body(req): Bo
 
     let mut results = Vec::with_capacity(checks.len());
     for ((c, permission), member) in checks.iter().zip(parsed).zip(members) {
+        let started = std::time::Instant::now();
         let decision = decide(member.role, permission);
+        crate::metrics::record_check(decision.allowed, started);
         results.push(json!({
             "user_id": c.user_id,
             "permission": permission,

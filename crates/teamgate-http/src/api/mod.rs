@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod catalog;
 pub mod check;
+pub mod events;
 pub mod me;
 pub mod invites;
 pub mod members;

@@ -80,6 +80,13 @@ pub fn shell(ctx: &OrgContext, orgs: &[OrgMembership], current: &str, title: &st
 {
     let org_id = &ctx.org.id;
     let visible: Vec<&NavEntry> = NAV.iter().filter(|e| ctx.can(e.permission)).collect();
+    let page_permission = NAV.iter().find(|e| e.slug == current).map(|e| e.permission.to_string());
+    let nav_json = serde_json::json!({
+        "current": current,
+        "entries": NAV.iter().map(|e| serde_json::json!({
+            "label": e.label, "slug": e.slug, "permission": e.permission, "settings": e.settings,
+        })).collect::<Vec<_>>(),
+    });
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -89,7 +96,7 @@ pub fn shell(ctx: &OrgContext, orgs: &[OrgMembership], current: &str, title: &st
                 title { (title) " · " (ctx.org.name) " · teamgate" }
                 style { (PreEscaped(STYLE)) }
             }
-            body data-org=(org_id) data-role=(ctx.role.key()) {
+            body data-org=(org_id) data-role=(ctx.role.key()) data-page-permission=[page_permission] {
                 header {
                     a href={ "/orgs/" (org_id) } { strong { "teamgate" } }
                     @if orgs.len() > 1 {
@@ -125,6 +132,8 @@ pub fn shell(ctx: &OrgContext, orgs: &[OrgMembership], current: &str, title: &st
                     }
                     section.content { (content) }
                 }
+                script type="application/json" id="tg-nav" { (PreEscaped(nav_json.to_string().replace('<', "\\u003c"))) }
+                script src="/static/live.js" defer {}
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The console: server-rendered pages whose menus and actions follow the
 //! member's permissions. Every gated element carries `data-permission`.
 
+mod assets;
 mod layout;
 mod pages;
 mod signin;
@@ -26,6 +27,8 @@ pub fn routes(r: Routes) -> Routes {
     let mut r = r
         .route(M::GET, "/", Public, pages::root)
         .route(M::GET, "/signin", Public, signin::page)
+        .route(M::GET, "/static/live.js", Public, assets::live_js)
+        .route(M::GET, "/removed", Public, assets::removed)
         .route(M::POST, "/signin", Public, signin::submit)
         .route(M::POST, "/signout", SignedIn, signin::sign_out)
         .route(M::GET, "/setup", Public, signin::setup_page)
