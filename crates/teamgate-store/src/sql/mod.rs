@@ -43,6 +43,13 @@ impl std::fmt::Debug for SqlStore {
 impl SqlStore {
     /// Connects to `sqlite://PATH` or `postgres://…` and brings the schema up to date.
     pub async fn connect(url: &str) -> StoreResult<SqlStore> {
+        SqlStore::connect_with_listen_url(url, None).await
+    }
+
+    /// As [`SqlStore::connect`], listening for other replicas' changes through
+    /// `listen_url` when given: a direct connection where `url` goes through a
+    /// pooler that cannot hold a LISTEN.
+    pub async fn connect_with_listen_url(url: &str, listen_url: Option<&str>) -> StoreResult<SqlStore> {
         sqlx::any::install_default_drivers();
         let no_listener = Arc::new(std::sync::Mutex::new(None));
         if url.starts_with("sqlite:") {
@@ -54,7 +61,8 @@ impl SqlStore {
             let pool = crate::postgres::open(url).await?;
             let cache = Arc::new(PermissionCache::new(false));
             let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-            let task = tokio::spawn(crate::postgres::listen(url.to_string(), cache.clone(), ready_tx));
+            let listen_url = listen_url.unwrap_or(url).to_string();
+            let task = tokio::spawn(crate::postgres::listen(listen_url, cache.clone(), ready_tx));
             // Until the listener is up the cache is distrusted, which is safe, so wait only briefly.
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ready_rx).await;
             *no_listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
