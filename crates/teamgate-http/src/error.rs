@@ -57,6 +57,9 @@ pub enum ApiError {
     /// 404: no such thing in this organisation, or not a member of it.
     #[error("not found")]
     NotFound,
+    /// 405: the path exists but does not take this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// 409 with `last_admin`, `already_member` or `invite_pending`.
     #[error("conflict {code}: {detail}")]
     Conflict { code: &'static str, detail: String },
@@ -84,6 +87,7 @@ impl ApiError {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::Refused(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::InviteGone => StatusCode::GONE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -98,6 +102,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Refused(r) => r.code(),
             ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::InviteGone => "invite_gone",
             ApiError::Invalid(_) => "invalid",
@@ -115,6 +120,7 @@ impl ApiError {
             }
             ApiError::Refused(r) => r.detail().into(),
             ApiError::NotFound => "There is no such thing in this organisation.".into(),
+            ApiError::MethodNotAllowed => "This address does not take that method.".into(),
             ApiError::Conflict { detail, .. } => detail.clone(),
             ApiError::InviteGone => {
                 "This invite can no longer be used: it expired, was used, revoked or replaced.".into()
@@ -132,6 +138,7 @@ impl ApiError {
             ApiError::Unauthenticated => "Not signed in",
             ApiError::Forbidden(_) | ApiError::Refused(_) => "Not allowed",
             ApiError::NotFound => "Not found",
+            ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::InviteGone => "Invite no longer valid",
             ApiError::Invalid(_) => "Invalid input",
@@ -155,6 +162,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Rule(rule) => rule.into(),
             StoreError::InviteGone => ApiError::InviteGone,
+            StoreError::Invalid(detail) => ApiError::Invalid(detail),
             StoreError::Conflict(code) => ApiError::Conflict { code, detail: conflict_detail(code) },
             other => ApiError::Internal(other.to_string()),
         }

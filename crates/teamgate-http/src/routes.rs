@@ -91,9 +91,14 @@ impl Routes {
         &self.decls
     }
 
-    /// The finished router: unknown paths answer 404 problems, every request is traced.
+    /// The finished router: unknown paths and methods answer 404 and 405 problems,
+    /// every request is traced.
     pub fn build(self, state: AppState) -> Router {
-        let router = self.router.fallback(api::probes::not_found).with_state(state);
+        let router = self
+            .router
+            .fallback(api::probes::not_found)
+            .method_not_allowed_fallback(api::probes::method_not_allowed)
+            .with_state(state);
         observe::layer(router)
     }
 }

@@ -22,6 +22,10 @@ pub enum StoreError {
     /// The invited address has an account, which must sign in to accept.
     #[error("the invited address has an account; sign in to accept")]
     SignInRequired,
+    /// Input the store refuses whatever the caller checked before (a card
+    /// number in payment settings, an assignee who is not a member).
+    #[error("invalid: {0}")]
+    Invalid(String),
     /// Data in the database that teamgate did not write.
     #[error("corrupt data: {0}")]
     Corrupt(String),

@@ -11,6 +11,7 @@
 
 pub mod cache;
 mod error;
+mod features;
 mod model;
 mod postgres;
 mod sql;
@@ -23,6 +24,7 @@ use teamgate_core::Role;
 use time::OffsetDateTime;
 
 pub use error::{StoreError, StoreResult};
+pub use features::*;
 pub use model::*;
 pub use sql::SqlStore;
 
@@ -176,6 +178,93 @@ pub trait Store: Send + Sync + 'static {
     async fn org_ids(&self) -> StoreResult<Vec<String>>;
 
     async fn audit_count(&self, org_id: &str) -> StoreResult<u64>;
+
+    // --- features ----------------------------------------------------------
+    // Every change locks the organisation and writes its audit event in the
+    // same transaction; a row of another organisation is `NotFound`.
+
+    async fn create_agent(&self, org_id: &str, kind: AgentKind, new: NewNamedConfig,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Agent>;
+
+    /// Agents of one kind, oldest first, after the `(created_ms, id)` cursor.
+    async fn agents(&self, org_id: &str, kind: AgentKind, after: Option<RowCursor>, limit: u32)
+        -> StoreResult<Vec<Agent>>;
+
+    async fn agent(&self, org_id: &str, kind: AgentKind, id: &str) -> StoreResult<Option<Agent>>;
+
+    async fn update_agent(&self, org_id: &str, kind: AgentKind, id: &str,
+        change: NamedConfigChange, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Agent>;
+
+    async fn delete_agent(&self, org_id: &str, kind: AgentKind, id: &str, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<()>;
+
+    async fn create_campaign(&self, org_id: &str, new: NewNamedConfig, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<Campaign>;
+
+    /// Campaigns oldest first, after the `(created_ms, id)` cursor.
+    async fn campaigns(&self, org_id: &str, after: Option<RowCursor>, limit: u32)
+        -> StoreResult<Vec<Campaign>>;
+
+    async fn campaign(&self, org_id: &str, id: &str) -> StoreResult<Option<Campaign>>;
+
+    async fn update_campaign(&self, org_id: &str, id: &str, change: NamedConfigChange,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Campaign>;
+
+    async fn delete_campaign(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>;
+
+    /// Launches a draft; launching a launched campaign changes (and records) nothing.
+    async fn launch_campaign(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<Campaign>;
+
+    /// Records a new inbound conversation with its first message.
+    async fn record_inbound(&self, org_id: &str, new: NewConversation, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<Conversation>;
+
+    /// Conversations oldest first, after the `(created_ms, id)` cursor.
+    async fn conversations(&self, org_id: &str, after: Option<RowCursor>, limit: u32)
+        -> StoreResult<Vec<Conversation>>;
+
+    async fn conversation(&self, org_id: &str, id: &str) -> StoreResult<Option<Conversation>>;
+
+    /// A conversation's messages, oldest first.
+    async fn conversation_messages(&self, org_id: &str, id: &str) -> StoreResult<Vec<Message>>;
+
+    /// An outbound reply; its author is the actor of `meta`.
+    async fn reply(&self, org_id: &str, conversation_id: &str, body: &str, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<Message>;
+
+    /// Assigns to a member (`Invalid` if `user_id` is not one), or unassigns with `None`.
+    async fn assign_conversation(&self, org_id: &str, id: &str, user_id: Option<&str>,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Conversation>;
+
+    /// Closes; closing a closed conversation changes (and records) nothing.
+    async fn close_conversation(&self, org_id: &str, id: &str, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<Conversation>;
+
+    /// Messages of every conversation, newest first, before the `(created_ms, id)` cursor.
+    async fn message_log(&self, org_id: &str, before: Option<RowCursor>, limit: u32)
+        -> StoreResult<Vec<Message>>;
+
+    /// The plan and billing address; the free plan until set.
+    async fn billing(&self, org_id: &str) -> StoreResult<Billing>;
+
+    async fn update_billing(&self, org_id: &str, change: BillingChange, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<Billing>;
+
+    async fn payment_settings(&self, org_id: &str) -> StoreResult<PaymentSettings>;
+
+    /// Refuses (`Invalid`) any field holding what looks like a card number.
+    async fn update_payment_settings(&self, org_id: &str, change: PaymentSettingsChange,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<PaymentSettings>;
+
+    /// Counts over the organisation's data; conversations and messages only
+    /// from `since_ms` on when given.
+    async fn feature_counts(&self, org_id: &str, since_ms: Option<i64>)
+        -> StoreResult<FeatureCounts>;
+
+    /// Messages per UTC day from `since_ms` on, oldest day first; days without any are left out.
+    async fn daily_messages(&self, org_id: &str, since_ms: i64) -> StoreResult<Vec<DailyMessages>>;
 }
 
 /// The outcome of walking a chain.

@@ -25,3 +25,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
 }
+
+/// A known path asked with a method it does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

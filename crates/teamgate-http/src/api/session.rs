@@ -43,13 +43,17 @@ pub async fn check_credentials(state: &AppState, email: &str, password: &str, cl
     let email_key = normalise_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
     let client_key = client.to_string();
     {
-        let per_email = lock(&state.limits.per_email);
+        let mut per_email = lock(&state.limits.per_email);
         let per_client = lock(&state.limits.per_client);
         if per_email.is_exhausted(&email_key, now) || per_client.is_exhausted(&client_key, now) {
             let wait = per_email.retry_after(&email_key, now).max(per_client.retry_after(&client_key, now));
             tracing::warn!(client = %client, "sign-in refused: too many failures");
             return Err(ApiError::RateLimited { retry_after_secs: wait.whole_seconds().max(1) as u64 });
         }
+        // Charged before the slow password check, under the same lock as the
+        // check above, so parallel attempts cannot all slip under the limit;
+        // a success clears it again.
+        per_email.record(&email_key, now);
     }
     let found = state.store.user_by_email(&email_key).await?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
@@ -61,7 +65,6 @@ pub async fn check_credentials(state: &AppState, email: &str, password: &str, cl
             Ok(credentials.user)
         }
         _ => {
-            lock(&state.limits.per_email).record(&email_key, now);
             lock(&state.limits.per_client).record(&client_key, now);
             tracing::info!(client = %client, "sign-in failed");
             Err(ApiError::Unauthenticated)

@@ -23,10 +23,12 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only a path of this site may follow sign-in.
+/// Only a path of this site may follow sign-in. Browsers drop tabs and
+/// newlines from a `Location`, so `/\t/evil.test` would become `//evil.test`.
 fn safe_next(next: Option<&str>) -> String {
+    let plain = |n: &str| !n.contains('\\') && !n.chars().any(|c| c.is_control() || c.is_whitespace());
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && plain(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }

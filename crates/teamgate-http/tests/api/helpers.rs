@@ -6,10 +6,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, LazyLock};
 
 use futures::FutureExt;
-use reqwest::cookie::{CookieStore, Jar};
-use reqwest::header::HeaderMap;
-use reqwest::{Method, Url};
-use serde_json::{json, Value};
 use teamgate_core::audit::{Actor, AuditEvent, Context};
 use teamgate_core::clock::{from_unix_millis, ManualClock};
 use teamgate_core::Role;
@@ -21,13 +17,16 @@ use time::{Duration, OffsetDateTime};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+// Test modules reach the whole harness through `helpers`, whichever parts they use.
+#[allow(unused_imports)]
+pub use crate::client::{data_permissions, sidebar_permissions, strings, Answer, Client};
+
 /// The password of every fixture account.
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Argon2 is slow on purpose, so every fixture account shares one hash.
-static PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_password_blocking(PASSWORD).expect("the fixture password hashes")
-});
+static PASSWORD_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password_blocking(PASSWORD).expect("the fixture password hashes"));
 
 /// 2026-12-04T10:31:07.412Z, where every test's clock starts.
 pub fn start_time() -> OffsetDateTime {
@@ -71,6 +70,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub org: Org,
     pub admin: User,
+    /// Where this server writes its emails.
+    pub outbox: std::path::PathBuf,
     server: JoinHandle<std::io::Result<()>>,
     /// Owned here so its SQLite files live exactly as long as the server.
     _database: TestDatabase,
@@ -90,15 +91,32 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{label}: bootstrap failed: {e}"));
 
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port on loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port on loopback");
         let port = listener.local_addr().expect("the bound address").port();
         let address = format!("http://127.0.0.1:{port}");
         let mut settings = Settings::new(address.clone());
-        settings.outbox_dir = std::env::temp_dir().join(format!("teamgate-outbox-{}", uuid::Uuid::new_v4()));
+        let outbox = std::env::temp_dir().join(format!("teamgate-outbox-{}", uuid::Uuid::new_v4()));
+        settings.outbox_dir = outbox.clone();
         let state = AppState::new(Arc::new(store.clone()), clock.clone(), settings);
-        let server = tokio::spawn(teamgate_http::serve(listener, state, std::future::pending()));
+        let server = tokio::spawn(teamgate_http::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
 
-        TestApp { db: label, address, store, clock, org, admin, server, _database: database }
+        TestApp {
+            db: label,
+            address,
+            store,
+            clock,
+            org,
+            admin,
+            outbox,
+            server,
+            _database: database,
+        }
     }
 
     async fn stop(self) {
@@ -122,7 +140,13 @@ impl TestApp {
     /// Creates an account and makes it a member of `org_id` with `role`.
     pub async fn add_member(&self, org_id: &str, email: &str, role: Role) -> User {
         self.store
-            .add_member(org_id, account(email, email), role, &self.admin_meta(), self.now())
+            .add_member(
+                org_id,
+                account(email, email),
+                role,
+                &self.admin_meta(),
+                self.now(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{}: cannot add {email}: {e}", self.db))
     }
@@ -132,13 +156,16 @@ impl TestApp {
         if role == Role::Admin {
             return self.admin.clone();
         }
-        self.add_member(&self.org.id, &format!("{}@x.test", role.key()), role).await
+        self.add_member(&self.org.id, &format!("{}@x.test", role.key()), role)
+            .await
     }
 
     /// A second organisation, `Globex`, whose only member is its admin
     /// `gus@globex.test`; nobody of Acme belongs to it.
     pub async fn other_org(&self) -> (Org, User) {
-        let gus = self.add_member(&self.org.id, "gus@globex.test", Role::Viewer).await;
+        let gus = self
+            .add_member(&self.org.id, "gus@globex.test", Role::Viewer)
+            .await;
         let org = self
             .store
             .create_org(&gus, "Globex", &meta_for(&gus), self.now())
@@ -155,6 +182,24 @@ impl TestApp {
         teamgate_core::clock::Clock::now(self.clock.as_ref())
     }
 
+    /// The token of the newest invite email sent to `email`, read from the outbox.
+    pub fn invite_token(&self, email: &str) -> String {
+        let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&self.outbox)
+            .unwrap_or_else(|e| panic!("{}: no outbox at {}: {e}", self.db, self.outbox.display()))
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| {
+                let modified = entry.metadata().ok()?.modified().ok()?;
+                Some((modified, std::fs::read_to_string(entry.path()).ok()?))
+            })
+            .filter(|(_, text)| text.to_lowercase().contains(&format!("to: {}", email.to_lowercase())))
+            .collect();
+        mails.sort_by(|a, b| a.0.cmp(&b.0));
+        let (_, text) = mails.pop().unwrap_or_else(|| panic!("{}: no email to {email}", self.db));
+        let unfolded = text.replace("=\r\n", "").replace("=\n", "").replace("\r\n ", "");
+        let start = unfolded.find("/invite/").unwrap_or_else(|| panic!("no invite link in the email to {email}")) + 8;
+        unfolded[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    }
+
     /// Moves teamgate's clock forward.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
@@ -162,7 +207,10 @@ impl TestApp {
 
     /// The organisation's audit events with exactly this action, newest first.
     pub async fn events(&self, org_id: &str, action: &str) -> Vec<AuditEvent> {
-        let filter = AuditFilter { action: Some(action.into()), ..Default::default() };
+        let filter = AuditFilter {
+            action: Some(action.into()),
+            ..Default::default()
+        };
         self.store
             .audit_page(org_id, &filter, None, 200)
             .await
@@ -170,7 +218,10 @@ impl TestApp {
     }
 
     pub async fn audit_count(&self, org_id: &str) -> u64 {
-        self.store.audit_count(org_id).await.expect("the audit log counts")
+        self.store
+            .audit_count(org_id)
+            .await
+            .expect("the audit log counts")
     }
 
     fn admin_meta(&self) -> AuditMeta {
@@ -179,7 +230,11 @@ impl TestApp {
 }
 
 fn account(email: &str, name: &str) -> NewAccount {
-    NewAccount { email: email.into(), name: name.into(), password_hash: PASSWORD_HASH.clone() }
+    NewAccount {
+        email: email.into(),
+        name: name.into(),
+        password_hash: PASSWORD_HASH.clone(),
+    }
 }
 
 fn meta_for(user: &User) -> AuditMeta {
@@ -191,245 +246,10 @@ fn meta_for(user: &User) -> AuditMeta {
             role: Some("admin".into()),
             on_behalf_of: None,
         },
-        context: Context { ip: Some("127.0.0.1".into()), user_agent: Some("fixture".into()), request_id: None },
+        context: Context {
+            ip: Some("127.0.0.1".into()),
+            user_agent: Some("fixture".into()),
+            request_id: None,
+        },
     }
-}
-
-/// An HTTP client of one test server. Clones share the cookie jar.
-#[derive(Clone)]
-pub struct Client {
-    http: reqwest::Client,
-    following: reqwest::Client,
-    jar: Arc<Jar>,
-    base: String,
-    origin: Option<String>,
-}
-
-impl Client {
-    fn new(base: &str) -> Client {
-        let jar = Arc::new(Jar::default());
-        let build = |policy| {
-            reqwest::Client::builder()
-                .cookie_provider(jar.clone())
-                .redirect(policy)
-                .no_proxy()
-                .build()
-                .expect("a reqwest client")
-        };
-        Client {
-            http: build(reqwest::redirect::Policy::none()),
-            following: build(reqwest::redirect::Policy::limited(5)),
-            jar: jar.clone(),
-            base: base.to_string(),
-            origin: Some(base.to_string()),
-        }
-    }
-
-    /// The same client (and cookies), sending no `Origin` header.
-    pub fn without_origin(&self) -> Client {
-        Client { origin: None, ..self.clone() }
-    }
-
-    /// The same client (and cookies), sending `origin` as its `Origin`.
-    pub fn with_origin(&self, origin: &str) -> Client {
-        Client { origin: Some(origin.to_string()), ..self.clone() }
-    }
-
-    /// The `Cookie` header this client sends to teamgate.
-    pub fn cookie_header(&self) -> Option<String> {
-        let url = Url::parse(&self.base).expect("the base URL parses");
-        self.jar.cookies(&url).and_then(|v| v.to_str().ok().map(str::to_string))
-    }
-
-    /// A client without a cookie jar that always sends `cookie`, whatever
-    /// the server answers in `Set-Cookie` (a jar would forget a cleared cookie).
-    pub fn replaying(&self, cookie: &str) -> Client {
-        let mut headers = HeaderMap::new();
-        headers.insert(reqwest::header::COOKIE, cookie.parse().expect("a cookie header"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .expect("a reqwest client");
-        Client { http: http.clone(), following: http, jar: Arc::new(Jar::default()), ..self.clone() }
-    }
-
-    fn request(&self, client: &reqwest::Client, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let builder = client.request(method, format!("{}{path}", self.base));
-        match &self.origin {
-            Some(origin) => builder.header(reqwest::header::ORIGIN, origin),
-            None => builder,
-        }
-    }
-
-    async fn answer(builder: reqwest::RequestBuilder) -> Answer {
-        let response = builder.send().await.expect("teamgate answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let url = response.url().to_string();
-        let body = response.text().await.expect("a readable body");
-        Answer { status, headers, body, url }
-    }
-
-    /// Any request with an optional JSON body; redirects are not followed.
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
-        let mut builder = self.request(&self.http, method, path);
-        if let Some(body) = body {
-            builder = builder.json(&body);
-        }
-        Self::answer(builder).await
-    }
-
-    pub async fn get(&self, path: &str) -> Answer {
-        self.send(Method::GET, path, None).await
-    }
-
-    /// `GET`, following redirects to the end.
-    pub async fn get_following(&self, path: &str) -> Answer {
-        Self::answer(self.request(&self.following, Method::GET, path)).await
-    }
-
-    /// A form-encoded `POST`, following redirects to the end.
-    pub async fn post_form_following(&self, path: &str, form: &[(&str, &str)]) -> Answer {
-        Self::answer(self.request(&self.following, Method::POST, path).form(form)).await
-    }
-
-    // --- one helper per endpoint ---------------------------------------------
-
-    pub async fn sign_in(&self, email: &str, password: &str) -> Answer {
-        let body = json!({"email": email, "password": password});
-        self.send(Method::POST, "/api/v1/session", Some(body)).await
-    }
-
-    pub async fn sign_out(&self) -> Answer {
-        self.send(Method::DELETE, "/api/v1/session", None).await
-    }
-
-    pub async fn me(&self) -> Answer {
-        self.get("/api/v1/me").await
-    }
-
-    pub async fn update_me(&self, body: Value) -> Answer {
-        self.send(Method::PATCH, "/api/v1/me", Some(body)).await
-    }
-
-    pub async fn create_org(&self, name: &str) -> Answer {
-        self.send(Method::POST, "/api/v1/orgs", Some(json!({"name": name}))).await
-    }
-
-    pub async fn permissions(&self, org: &str) -> Answer {
-        self.get(&format!("/api/v1/orgs/{org}/me/permissions")).await
-    }
-
-    pub async fn roles(&self, org: &str) -> Answer {
-        self.get(&format!("/api/v1/orgs/{org}/roles")).await
-    }
-
-    pub async fn settings(&self, org: &str) -> Answer {
-        self.get(&format!("/api/v1/orgs/{org}/settings")).await
-    }
-
-    pub async fn update_settings(&self, org: &str, body: Value) -> Answer {
-        self.send(Method::PATCH, &format!("/api/v1/orgs/{org}/settings"), Some(body)).await
-    }
-
-    pub async fn check(&self, org: &str, body: Value) -> Answer {
-        self.send(Method::POST, &format!("/api/v1/orgs/{org}/check"), Some(body)).await
-    }
-
-    /// The console's sign-in form, followed to wherever it leads.
-    pub async fn sign_in_form(&self, email: &str, password: &str) -> Answer {
-        self.post_form_following("/signin", &[("email", email), ("password", password), ("next", "/")])
-            .await
-    }
-}
-
-/// What teamgate answered.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: String,
-    /// The URL that answered (after any redirects followed).
-    pub url: String,
-}
-
-impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    pub fn content_type(&self) -> &str {
-        self.header("content-type").unwrap_or("")
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
-    }
-
-    /// Asserts the status, showing the body when it is another.
-    pub fn expect_status(&self, status: u16) -> &Answer {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
-        self
-    }
-
-    /// Asserts an RFC 9457 problem with this status and code, and returns it.
-    pub fn problem(&self, status: u16, code: &str) -> Value {
-        self.expect_status(status);
-        assert!(
-            self.content_type().starts_with("application/problem+json"),
-            "a {status} must be application/problem+json, got {:?}",
-            self.content_type()
-        );
-        let p = self.json();
-        for field in ["type", "title", "detail", "code"] {
-            assert!(
-                p[field].as_str().is_some_and(|s| !s.is_empty()),
-                "problem field `{field}` missing or empty: {p}"
-            );
-        }
-        assert_eq!(p["status"], json!(status), "problem status: {p}");
-        assert_eq!(p["code"], json!(code), "problem code: {p}");
-        if status == 403 {
-            assert!(p.get("missing_permission").is_some(), "a 403 names missing_permission: {p}");
-        }
-        p
-    }
-
-    /// The `Location` of a redirect, as a path.
-    pub fn location(&self) -> &str {
-        self.header("location").unwrap_or_else(|| panic!("no Location in a {}: {}", self.status, self.body))
-    }
-}
-
-/// The values of `data-permission` inside the console's sidebar, in page order.
-pub fn sidebar_permissions(html: &str) -> Vec<String> {
-    let start = html.find("<nav class=\"sidebar\"").unwrap_or_else(|| panic!("no sidebar in: {html}"));
-    let end = start + html[start..].find("</nav>").expect("the sidebar closes");
-    data_permissions(&html[start..end])
-}
-
-/// Every `data-permission` value in `html`, in order.
-pub fn data_permissions(html: &str) -> Vec<String> {
-    const ATTR: &str = "data-permission=\"";
-    let mut found = Vec::new();
-    let mut rest = html;
-    while let Some(at) = rest.find(ATTR) {
-        rest = &rest[at + ATTR.len()..];
-        let close = rest.find('"').expect("the attribute closes");
-        found.push(rest[..close].to_string());
-        rest = &rest[close..];
-    }
-    found
-}
-
-/// A JSON array of strings as a vector.
-pub fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap_or_else(|| panic!("not an array: {v}"))
-        .iter()
-        .map(|s| s.as_str().unwrap_or_else(|| panic!("not a string: {s}")).to_string())
-        .collect()
 }

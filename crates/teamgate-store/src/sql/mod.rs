@@ -7,6 +7,9 @@
 mod accounts;
 mod api_keys;
 mod audit;
+mod billing;
+mod features;
+mod inbox;
 mod orgs;
 mod team;
 
@@ -369,5 +372,148 @@ impl Store for SqlStore {
             .fetch_one(&self.reader)
             .await?;
         Ok(row.try_get::<i64, _>("n")? as u64)
+    }
+
+    // --- features ----------------------------------------------------------
+
+    async fn create_agent(&self, org_id: &str, kind: crate::AgentKind, new: crate::NewNamedConfig,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<crate::Agent>
+    {
+        self.create_agent_impl(org_id, kind, new, meta, now).await
+    }
+
+    async fn agents(&self, org_id: &str, kind: crate::AgentKind, after: Option<crate::RowCursor>,
+        limit: u32) -> StoreResult<Vec<crate::Agent>>
+    {
+        self.agents_impl(org_id, kind, after, limit).await
+    }
+
+    async fn agent(&self, org_id: &str, kind: crate::AgentKind, id: &str)
+        -> StoreResult<Option<crate::Agent>>
+    {
+        self.agent_impl(org_id, kind, id).await
+    }
+
+    async fn update_agent(&self, org_id: &str, kind: crate::AgentKind, id: &str,
+        change: crate::NamedConfigChange, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<crate::Agent>
+    {
+        self.update_agent_impl(org_id, kind, id, change, meta, now).await
+    }
+
+    async fn delete_agent(&self, org_id: &str, kind: crate::AgentKind, id: &str, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<()>
+    {
+        self.delete_agent_impl(org_id, kind, id, meta, now).await
+    }
+
+    async fn create_campaign(&self, org_id: &str, new: crate::NewNamedConfig, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<crate::Campaign>
+    {
+        self.create_campaign_impl(org_id, new, meta, now).await
+    }
+
+    async fn campaigns(&self, org_id: &str, after: Option<crate::RowCursor>, limit: u32)
+        -> StoreResult<Vec<crate::Campaign>>
+    {
+        self.campaigns_impl(org_id, after, limit).await
+    }
+
+    async fn campaign(&self, org_id: &str, id: &str) -> StoreResult<Option<crate::Campaign>> {
+        self.campaign_impl(org_id, id).await
+    }
+
+    async fn update_campaign(&self, org_id: &str, id: &str, change: crate::NamedConfigChange,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<crate::Campaign>
+    {
+        self.update_campaign_impl(org_id, id, change, meta, now).await
+    }
+
+    async fn delete_campaign(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<()>
+    {
+        self.delete_campaign_impl(org_id, id, meta, now).await
+    }
+
+    async fn launch_campaign(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
+        -> StoreResult<crate::Campaign>
+    {
+        self.launch_campaign_impl(org_id, id, meta, now).await
+    }
+
+    async fn record_inbound(&self, org_id: &str, new: crate::NewConversation, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<crate::Conversation>
+    {
+        self.record_inbound_impl(org_id, new, meta, now).await
+    }
+
+    async fn conversations(&self, org_id: &str, after: Option<crate::RowCursor>, limit: u32)
+        -> StoreResult<Vec<crate::Conversation>>
+    {
+        self.conversations_impl(org_id, after, limit).await
+    }
+
+    async fn conversation(&self, org_id: &str, id: &str) -> StoreResult<Option<crate::Conversation>> {
+        self.conversation_impl(org_id, id).await
+    }
+
+    async fn conversation_messages(&self, org_id: &str, id: &str) -> StoreResult<Vec<crate::Message>> {
+        self.conversation_messages_impl(org_id, id).await
+    }
+
+    async fn reply(&self, org_id: &str, conversation_id: &str, body: &str, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<crate::Message>
+    {
+        self.reply_impl(org_id, conversation_id, body, meta, now).await
+    }
+
+    async fn assign_conversation(&self, org_id: &str, id: &str, user_id: Option<&str>,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<crate::Conversation>
+    {
+        self.assign_conversation_impl(org_id, id, user_id, meta, now).await
+    }
+
+    async fn close_conversation(&self, org_id: &str, id: &str, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<crate::Conversation>
+    {
+        self.close_conversation_impl(org_id, id, meta, now).await
+    }
+
+    async fn message_log(&self, org_id: &str, before: Option<crate::RowCursor>, limit: u32)
+        -> StoreResult<Vec<crate::Message>>
+    {
+        self.message_log_impl(org_id, before, limit).await
+    }
+
+    async fn billing(&self, org_id: &str) -> StoreResult<crate::Billing> {
+        self.billing_impl(org_id).await
+    }
+
+    async fn update_billing(&self, org_id: &str, change: crate::BillingChange, meta: &AuditMeta,
+        now: OffsetDateTime) -> StoreResult<crate::Billing>
+    {
+        self.update_billing_impl(org_id, change, meta, now).await
+    }
+
+    async fn payment_settings(&self, org_id: &str) -> StoreResult<crate::PaymentSettings> {
+        self.payment_settings_impl(org_id).await
+    }
+
+    async fn update_payment_settings(&self, org_id: &str, change: crate::PaymentSettingsChange,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<crate::PaymentSettings>
+    {
+        self.update_payment_settings_impl(org_id, change, meta, now).await
+    }
+
+    async fn feature_counts(&self, org_id: &str, since_ms: Option<i64>)
+        -> StoreResult<crate::FeatureCounts>
+    {
+        self.feature_counts_impl(org_id, since_ms).await
+    }
+
+    async fn daily_messages(&self, org_id: &str, since_ms: i64)
+        -> StoreResult<Vec<crate::DailyMessages>>
+    {
+        self.daily_messages_impl(org_id, since_ms).await
     }
 }

@@ -1,6 +1,8 @@
 //! Storage behaviour, each test on a fresh SQLite database and, when
 //! configured, a fresh PostgreSQL schema.
 
+mod features;
+
 use teamgate_core::audit::{Actor, ActorType, Context};
 use teamgate_core::clock::from_unix_millis;
 use teamgate_store::testing::fresh_databases;
