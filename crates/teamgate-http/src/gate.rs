@@ -194,6 +194,10 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
     }
 
     let caller = caller::resolve(state, req.headers()).await?.ok_or(ApiError::Unauthenticated)?;
+    // Console pages are for people; a key is refused there as if absent.
+    if g.decl.surface == Surface::Console && matches!(caller, Caller::ApiKey(_)) {
+        return Err(ApiError::Unauthenticated);
+    }
     tracing::Span::current().record("actor", actor_label(&caller));
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let csrf_ok = !(unsafe_method && caller.by_cookie()) || origin_is_ours(state, req.headers());

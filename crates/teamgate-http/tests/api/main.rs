@@ -9,6 +9,7 @@ mod helpers;
 mod isolation;
 mod keys;
 mod live;
+mod matrix;
 mod me;
 mod orgs;
 mod permissions;
