@@ -23,6 +23,10 @@ pub struct SettingsArgs {
     /// `sqlite://PATH` or `postgres://…` [default: sqlite://teamgate-data/teamgate.db].
     #[arg(long, env = "TEAMGATE_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// PostgreSQL only: where to LISTEN for other replicas' changes, when the
+    /// database URL goes through a pooler that cannot hold a LISTEN [default: the database URL].
+    #[arg(long, env = "TEAMGATE_LISTEN_URL", global = true)]
+    pub listen_url: Option<String>,
     /// Where people reach teamgate; starts emailed links [default: http://BIND].
     #[arg(long, env = "TEAMGATE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,

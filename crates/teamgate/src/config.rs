@@ -8,6 +8,7 @@ use crate::cli::{LogFormat, SettingsArgs};
 pub struct Config {
     pub bind: String,
     pub database_url: String,
+    pub listen_url: Option<String>,
     pub public_url: String,
     pub smtp_url: Option<String>,
     pub outbox_dir: String,
@@ -21,6 +22,7 @@ pub struct Config {
 struct FileSettings {
     bind: Option<String>,
     database_url: Option<String>,
+    listen_url: Option<String>,
     public_url: Option<String>,
     data_dir: Option<String>,
     smtp_url: Option<String>,
@@ -54,6 +56,7 @@ impl Config {
         Ok(Config {
             bind,
             database_url,
+            listen_url: args.listen_url.clone().or(file.listen_url).filter(|u| !u.is_empty()),
             public_url,
             smtp_url: args.smtp_url.clone().or(file.smtp_url).filter(|u| !u.is_empty()),
             outbox_dir,

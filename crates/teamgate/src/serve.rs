@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 
 pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
-    let store = SqlStore::connect(&config.database_url)
+    let store = SqlStore::connect_with_listen_url(&config.database_url, config.listen_url.as_deref())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let empty = !store.has_users().await.map_err(|e| e.to_string())?;

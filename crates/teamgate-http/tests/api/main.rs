@@ -16,3 +16,4 @@ mod permissions;
 mod problems;
 mod session;
 mod team;
+mod team_console;
