@@ -123,9 +123,8 @@ pub trait Store: Send + Sync + 'static {
         limit: u32) -> StoreResult<Vec<(Invite, (i64, String))>>;
 
     /// A new token and expiry; the old token stops working.
-    async fn resend_invite(&self, org_id: &str, id: &str, token_hash: &str,
-        expires_at: OffsetDateTime, acting: &Acting, meta: &AuditMeta, now: OffsetDateTime)
-        -> StoreResult<Invite>;
+    async fn resend_invite(&self, org_id: &str, id: &str, token: InviteToken, acting: &Acting,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Invite>;
 
     async fn revoke_invite(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)
         -> StoreResult<()>;

@@ -146,6 +146,13 @@ pub struct NewInvite {
     pub expires_at: OffsetDateTime,
 }
 
+/// A fresh invite link: its token (hashed) and when it stops working.
+#[derive(Debug, Clone)]
+pub struct InviteToken {
+    pub token_hash: String,
+    pub expires_at: OffsetDateTime,
+}
+
 /// Who accepts an invite.
 #[derive(Clone)]
 pub enum Acceptor {

@@ -15,7 +15,7 @@ pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 pub(crate) async fn open(url: &str) -> StoreResult<(AnyPool, AnyPool)> {
     let url = with_create_mode(url);
     if let Some(dir) = database_dir(&url) {
-        std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
     }
     let writer = AnyPoolOptions::new().max_connections(1).connect(&url).await?;
     MIGRATOR.run(&writer).await?;

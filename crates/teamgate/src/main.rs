@@ -5,6 +5,7 @@ mod audit_cmd;
 mod cli;
 mod config;
 mod demo;
+mod demo_features;
 mod init;
 mod logging;
 mod serve;

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use teamgate_store::NewApiKey;
+use teamgate_core::Role;
+use teamgate_store::{ApiKey, NewApiKey};
 
 use crate::api::members::{acting, parse_role_field};
 use crate::api::{clean_name, Page};
@@ -25,15 +26,25 @@ pub async fn create(State(state): State<AppState>, ctx: OrgContext, Body(req): B
 {
     let name = clean_name(req.name.as_deref().unwrap_or(""), "name", 100)?;
     let role = parse_role_field(req.role)?;
+    let (key, secret) = issue(&state, &ctx, name, role).await?;
+    let mut body = serde_json::to_value(&key).map_err(|e| ApiError::Internal(e.to_string()))?;
+    body["key"] = json!(secret);
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Creates a key with a fresh secret and returns both; the secret is stored
+/// only as its hash, so this is the one time anybody sees it. The API and the
+/// console both create keys through here.
+pub async fn issue(state: &AppState, ctx: &OrgContext, name: String, role: Role)
+    -> ApiResult<(ApiKey, String)>
+{
     let random = new_token();
     let prefix = format!("tg_{}", &random[..8]);
     let secret = format!("{prefix}_{}", &random[8..]);
     let new = NewApiKey { name, role, prefix, secret_hash: hash_token(&secret) };
-    let key = state.store.create_api_key(&ctx.org.id, new, &acting(&ctx)?, &ctx.audit(), state.now()).await?;
+    let key = state.store.create_api_key(&ctx.org.id, new, &acting(ctx)?, &ctx.audit(), state.now()).await?;
     tracing::info!(org = %ctx.org.id, key = %key.id, role = %key.role, "API key created");
-    let mut body = serde_json::to_value(&key).map_err(|e| ApiError::Internal(e.to_string()))?;
-    body["key"] = json!(secret);
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((key, secret))
 }
 
 pub async fn list(State(state): State<AppState>, ctx: OrgContext) -> ApiResult<Json<Page<teamgate_store::ApiKey>>> {

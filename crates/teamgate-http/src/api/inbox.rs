@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use teamgate_store::{AgentKind, Conversation, Message, NewConversation};
 
+use crate::api::fields::{present, required_text};
 use crate::api::listing::Listing;
 use crate::api::{clean_name, Page};
 use crate::error::{ApiError, ApiResult, Body};
@@ -32,14 +33,6 @@ pub fn message_body(raw: &str) -> ApiResult<String> {
         return Err(ApiError::invalid("body must not hold control characters"));
     }
     Ok(body.to_string())
-}
-
-fn text_field(value: Option<Value>, field: &str) -> ApiResult<String> {
-    match value {
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(ApiError::invalid(format!("{field} must be a string"))),
-        None => Err(ApiError::invalid(format!("{field} is required"))),
-    }
 }
 
 /// A channel name: `chat`, `whatsapp` or `voice`.
@@ -66,13 +59,13 @@ pub struct InboundRequest {
 pub async fn record(State(state): State<AppState>, ctx: OrgContext, Body(req): Body<InboundRequest>)
     -> ApiResult<(StatusCode, Json<Conversation>)>
 {
-    let contact = clean_name(&text_field(req.contact, "contact")?, "contact", 200)?;
+    let contact = clean_name(&required_text(req.contact, "contact")?, "contact", 200)?;
     let channel = match req.channel {
         None => AgentKind::Chat,
         Some(Value::String(s)) => channel(&s)?,
         Some(_) => return Err(ApiError::invalid("channel must be chat, whatsapp or voice")),
     };
-    let body = message_body(&text_field(req.body, "body")?)?;
+    let body = message_body(&required_text(req.body, "body")?)?;
     let new = NewConversation { contact, channel, body };
     let conversation = state.store.record_inbound(&ctx.org.id, new, &ctx.audit(), state.now()).await?;
     tracing::info!(org = %ctx.org.id, conversation = %conversation.id, "inbound conversation recorded");
@@ -90,7 +83,7 @@ pub async fn reply(State(state): State<AppState>, ctx: OrgContext,
 {
     state.store.conversation(&ctx.org.id, &id).await?.ok_or(ApiError::NotFound)?;
     let Body(req) = body?;
-    let text = message_body(&text_field(req.body, "body")?)?;
+    let text = message_body(&required_text(req.body, "body")?)?;
     let message = state.store.reply(&ctx.org.id, &id, &text, &ctx.audit(), state.now()).await?;
     tracing::info!(org = %ctx.org.id, conversation = %id, "reply sent");
     Ok((StatusCode::CREATED, Json(message)))
@@ -101,11 +94,6 @@ pub struct AssignRequest {
     /// Absent is an error; `null` unassigns.
     #[serde(default, deserialize_with = "present")]
     user_id: Option<Value>,
-}
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(Null)`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Ok(Some(Value::deserialize(d)?))
 }
 
 /// The assignee must be a member of the organisation (else 422).

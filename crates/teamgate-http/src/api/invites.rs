@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use teamgate_core::email::normalise_email;
-use teamgate_store::{Acceptor, Invite, NewAccount, StoreError};
+use teamgate_store::{Acceptor, Invite, InviteToken, NewAccount, StoreError};
 
 use crate::api::members::{acting, parse_role_field};
 use crate::api::session::start_session;
@@ -130,7 +130,7 @@ pub async fn resend(State(state): State<AppState>, ctx: OrgContext,
     let expires = now + state.settings.invite_ttl;
     let invite = state
         .store
-        .resend_invite(&ctx.org.id, &id, &hash_token(&token), expires, &acting(&ctx)?, &ctx.audit(), now)
+        .resend_invite(&ctx.org.id, &id, InviteToken { token_hash: hash_token(&token), expires_at: expires }, &acting(&ctx)?, &ctx.audit(), now)
         .await?;
     let delivery = deliver(&state, &ctx, &invite, &token).await;
     Ok(Json(invite_json(&invite, Some(delivery))))

@@ -1,12 +1,21 @@
 //! The JSON API under `/api/v1`.
 
+pub mod agents;
+pub mod analytics;
 pub mod api_keys;
+pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod check;
 pub mod events;
+pub mod fields;
+pub mod inbox;
+pub mod listing;
+pub mod logs;
 pub mod me;
 pub mod invites;
 pub mod members;
+pub mod openapi;
 pub mod orgs;
 pub mod probes;
 pub mod session;

@@ -1,9 +1,15 @@
 //! The console: server-rendered pages whose menus and actions follow the
 //! member's permissions. Every gated element carries `data-permission`.
 
+mod agents;
 mod assets;
+mod billing;
+mod features;
+mod inbox;
+mod insights;
 mod layout;
 mod pages;
+mod settings;
 mod signin;
 mod team;
 
@@ -43,11 +49,43 @@ pub fn routes(r: Routes) -> Routes {
         .route(M::POST, "/orgs/{org}/settings/team/members/{user}/remove", Gate::Allow(Permission::of("team", "remove")), team::remove)
         .route(M::POST, "/orgs/{org}/settings/team/invites/{id}/resend", Gate::Allow(Permission::of("team", "invite")), team::resend)
         .route(M::POST, "/orgs/{org}/settings/team/invites/{id}/revoke", Gate::Allow(Permission::of("team", "invite")), team::revoke);
+    r = feature_forms(r);
     // The remaining sidebar pages share one handler.
     for entry in NAV.iter().filter(|e| e.slug != "settings/team") {
         r = r.route(M::GET, entry.route, Gate::Allow(entry.permission), pages::feature);
     }
     r
+}
+
+/// The feature pages' form posts, each gated like its API twin.
+fn feature_forms(r: Routes) -> Routes {
+    use crate::api::agents::{Chat, Voice, Whatsapp};
+    use Method as M;
+    const fn allow(feature: &str, action: &str) -> Gate {
+        Gate::Allow(Permission::of(feature, action))
+    }
+    r.route(M::POST, "/orgs/{org}/chat-agents", allow("chat_agents", "create"), agents::create_agent::<Chat>)
+        .route(M::POST, "/orgs/{org}/chat-agents/{id}/edit", allow("chat_agents", "edit"), agents::edit_agent::<Chat>)
+        .route(M::POST, "/orgs/{org}/chat-agents/{id}/delete", allow("chat_agents", "delete"), agents::delete_agent::<Chat>)
+        .route(M::POST, "/orgs/{org}/whatsapp-agents", allow("whatsapp_agents", "create"), agents::create_agent::<Whatsapp>)
+        .route(M::POST, "/orgs/{org}/whatsapp-agents/{id}/edit", allow("whatsapp_agents", "edit"), agents::edit_agent::<Whatsapp>)
+        .route(M::POST, "/orgs/{org}/whatsapp-agents/{id}/delete", allow("whatsapp_agents", "delete"), agents::delete_agent::<Whatsapp>)
+        .route(M::POST, "/orgs/{org}/voice-agents", allow("voice_agents", "create"), agents::create_agent::<Voice>)
+        .route(M::POST, "/orgs/{org}/voice-agents/{id}/edit", allow("voice_agents", "edit"), agents::edit_agent::<Voice>)
+        .route(M::POST, "/orgs/{org}/voice-agents/{id}/delete", allow("voice_agents", "delete"), agents::delete_agent::<Voice>)
+        .route(M::POST, "/orgs/{org}/campaigns", allow("campaigns", "create"), agents::create_campaign)
+        .route(M::POST, "/orgs/{org}/campaigns/{id}/edit", allow("campaigns", "edit"), agents::edit_campaign)
+        .route(M::POST, "/orgs/{org}/campaigns/{id}/delete", allow("campaigns", "delete"), agents::delete_campaign)
+        .route(M::POST, "/orgs/{org}/campaigns/{id}/launch", allow("campaigns", "launch"), agents::launch_campaign)
+        .route(M::POST, "/orgs/{org}/inbox/conversations", allow("inbox", "reply"), inbox::record)
+        .route(M::POST, "/orgs/{org}/inbox/conversations/{id}/replies", allow("inbox", "reply"), inbox::reply)
+        .route(M::POST, "/orgs/{org}/inbox/conversations/{id}/assign", allow("inbox", "assign"), inbox::assign)
+        .route(M::POST, "/orgs/{org}/inbox/conversations/{id}/close", allow("inbox", "close"), inbox::close)
+        .route(M::POST, "/orgs/{org}/billing", allow("billing", "edit"), billing::update_billing)
+        .route(M::POST, "/orgs/{org}/payment-settings", allow("payment_settings", "edit"), billing::update_payment)
+        .route(M::POST, "/orgs/{org}/api-keys", allow("api_keys", "create"), settings::create_key)
+        .route(M::POST, "/orgs/{org}/api-keys/{id}/revoke", allow("api_keys", "revoke"), settings::revoke_key)
+        .route(M::POST, "/orgs/{org}/settings/general", allow("org_settings", "edit"), settings::rename)
 }
 
 /// How a refused console request looks: sign-in for 401, a page otherwise.

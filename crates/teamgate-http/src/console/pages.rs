@@ -1,6 +1,8 @@
 //! The organisation's pages.
 
-use axum::extract::State;
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -77,7 +79,9 @@ pub async fn home(State(state): State<AppState>, ctx: OrgContext) -> Response {
 }
 
 /// A feature or settings page, found by its path.
-pub async fn feature(State(state): State<AppState>, ctx: OrgContext, uri: Uri) -> Response {
+pub async fn feature(State(state): State<AppState>, ctx: OrgContext, uri: Uri,
+    Query(q): Query<HashMap<String, String>>) -> Response
+{
     let prefix = format!("/orgs/{}/", ctx.org.id);
     let slug = uri.path().strip_prefix(&prefix).unwrap_or("").trim_end_matches('/');
     let Some(entry) = NAV.iter().find(|e| e.slug == slug) else {
@@ -86,10 +90,13 @@ pub async fn feature(State(state): State<AppState>, ctx: OrgContext, uri: Uri) -
     let orgs = orgs_for(&state, &ctx).await;
     let content = match entry.slug {
         "settings/roles" => roles_page(),
-        // TODO(#4): the feature pages get their lists, forms and gated actions.
-        _ => html! {
-            h1 { (entry.label) }
-            p.notice { "Nothing here yet." }
+        slug => match super::features::page(&state, &ctx, slug, &q).await {
+            Some(Ok(content)) => content,
+            Some(Err(e)) => return super::refusal(&state, uri.path(), e),
+            None => html! {
+                h1 { (entry.label) }
+                p.notice { "Nothing here yet." }
+            },
         },
     };
     shell(&ctx, &orgs, entry.slug, entry.label, content).into_response()

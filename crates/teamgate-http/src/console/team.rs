@@ -14,7 +14,7 @@ use serde::Deserialize;
 use teamgate_core::email::normalise_email;
 use teamgate_core::rules::may_grant;
 use teamgate_core::{Permission, Role};
-use teamgate_store::{Invite, NewInvite, StoreError};
+use teamgate_store::{Invite, InviteToken, NewInvite, StoreError};
 
 use super::layout::{action, bare, shell};
 use crate::api::invites::accept_with;
@@ -212,7 +212,7 @@ pub async fn resend(State(state): State<AppState>, ctx: OrgContext,
         let now = state.now();
         let invite = state
             .store
-            .resend_invite(&ctx.org.id, &id, &hash_token(&token), now + state.settings.invite_ttl, &acting(&ctx)?, &ctx.audit(), now)
+            .resend_invite(&ctx.org.id, &id, InviteToken { token_hash: hash_token(&token), expires_at: now + state.settings.invite_ttl }, &acting(&ctx)?, &ctx.audit(), now)
             .await?;
         let delivery = crate::api::invites::deliver(&state, &ctx, &invite, &token).await;
         if delivery["status"] == "failed" {

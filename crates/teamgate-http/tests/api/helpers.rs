@@ -193,7 +193,7 @@ impl TestApp {
             })
             .filter(|(_, text)| text.to_lowercase().contains(&format!("to: {}", email.to_lowercase())))
             .collect();
-        mails.sort_by(|a, b| a.0.cmp(&b.0));
+        mails.sort_by_key(|m| m.0);
         let (_, text) = mails.pop().unwrap_or_else(|| panic!("{}: no email to {email}", self.db));
         let unfolded = text.replace("=\r\n", "").replace("=\n", "").replace("\r\n ", "");
         let start = unfolded.find("/invite/").unwrap_or_else(|| panic!("no invite link in the email to {email}")) + 8;

@@ -24,7 +24,7 @@ use teamgate_core::Role;
 
 use crate::cache::{Change, PermissionCache};
 use crate::{
-    ApiKey, ApiKeyAuth, NewApiKey, Acceptor, Acting, Invite, InviteView, MemberCursor, NewInvite, AuditFilter, AuditMeta, Backend, ChainReport, Credentials, Denied, Member, NewAccount,
+    InviteToken, ApiKey, ApiKeyAuth, NewApiKey, Acceptor, Acting, Invite, InviteView, MemberCursor, NewInvite, AuditFilter, AuditMeta, Backend, ChainReport, Credentials, Denied, Member, NewAccount,
     NewSession, Org, OrgMembership, ProfileChange, Store, StoreError, StoreResult, User,
 };
 
@@ -282,11 +282,10 @@ impl Store for SqlStore {
         self.pending_invites_impl(org_id, now, after, limit).await
     }
 
-    async fn resend_invite(&self, org_id: &str, id: &str, token_hash: &str,
-        expires_at: OffsetDateTime, acting: &Acting, meta: &AuditMeta, now: OffsetDateTime)
-        -> StoreResult<Invite>
+    async fn resend_invite(&self, org_id: &str, id: &str, token: InviteToken, acting: &Acting,
+        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Invite>
     {
-        self.resend_invite_impl(org_id, id, token_hash, expires_at, acting, meta, now).await
+        self.resend_invite_impl(org_id, id, token, acting, meta, now).await
     }
 
     async fn revoke_invite(&self, org_id: &str, id: &str, meta: &AuditMeta, now: OffsetDateTime)

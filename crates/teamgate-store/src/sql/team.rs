@@ -17,7 +17,7 @@ use super::orgs::member_from_row;
 use super::SqlStore;
 use crate::model::before_after;
 use crate::{
-    parse_role, Acceptor, Acting, AuditMeta, Invite, InviteView, Member, MemberCursor, NewInvite,
+    parse_role, Acceptor, Acting, AuditMeta, Invite, InviteToken, InviteView, Member, MemberCursor, NewInvite,
     StoreError, StoreResult, User,
 };
 
@@ -295,9 +295,8 @@ impl SqlStore {
             .collect()
     }
 
-    pub(super) async fn resend_invite_impl(&self, org_id: &str, id: &str, token_hash: &str,
-        expires_at: OffsetDateTime, acting: &Acting, meta: &AuditMeta, now: OffsetDateTime)
-        -> StoreResult<Invite>
+    pub(super) async fn resend_invite_impl(&self, org_id: &str, id: &str, token: InviteToken,
+        acting: &Acting, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Invite>
     {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
@@ -308,11 +307,11 @@ impl SqlStore {
             return Err(StoreError::InviteGone);
         }
         sqlx::query("UPDATE invites SET status = 'pending', expires_at = $1, email_error = NULL WHERE id = $2")
-            .bind(unix_millis(expires_at))
+            .bind(unix_millis(token.expires_at))
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        Self::insert_token(&mut tx, id, token_hash, now).await?;
+        Self::insert_token(&mut tx, id, &token.token_hash, now).await?;
         let after = Self::invite_in_tx(&mut tx, org_id, id).await?;
         let draft = invite_event(meta, "invite.resent", &after,
             json!({"expires_at": before.expires_at}), json!({"expires_at": after.expires_at}));
@@ -378,11 +377,9 @@ impl SqlStore {
         let Some((org_id, invite_id)) = self.invite_of_token(&mut conn, token_hash).await? else {
             return Ok(None);
         };
-        let sql = format!(
-            "SELECT i.email, i.role, i.status, i.expires_at, o.name FROM invites i \
-             JOIN orgs o ON o.id = i.org_id WHERE i.id = $1"
-        );
-        let row = sqlx::query(&sql).bind(&invite_id).fetch_one(&mut *conn).await?;
+        let sql = "SELECT i.email, i.role, i.status, i.expires_at, o.name FROM invites i \
+             JOIN orgs o ON o.id = i.org_id WHERE i.id = $1";
+        let row = sqlx::query(sql).bind(&invite_id).fetch_one(&mut *conn).await?;
         let expires_ms: i64 = row.try_get("expires_at")?;
         let mut status: String = row.try_get("status")?;
         if status == "pending" && expires_ms <= unix_millis(now) {
