@@ -28,7 +28,7 @@ impl Settings {
             public_url: public_url.into().trim_end_matches('/').to_string(),
             session_ttl: Duration::days(7),
             signin_failures_per_email: 10,
-            signin_failures_per_client: 50,
+            signin_failures_per_client: 100,
             signin_window: Duration::minutes(15),
             invite_ttl: Duration::days(7),
             invites_per_actor_hour: 100,

@@ -39,6 +39,15 @@ pub struct SettingsArgs {
     /// Where emails are written without SMTP [default: DATA_DIR/outbox].
     #[arg(long, env = "TEAMGATE_OUTBOX_DIR", global = true)]
     pub outbox_dir: Option<String>,
+    /// How long an invite link works, in hours [default: 168, a week].
+    #[arg(long, env = "TEAMGATE_INVITE_TTL_HOURS", global = true)]
+    pub invite_ttl_hours: Option<u32>,
+    /// Invites one member may send per hour [default: 100].
+    #[arg(long, env = "TEAMGATE_INVITES_PER_MEMBER_HOUR", global = true)]
+    pub invites_per_member_hour: Option<u32>,
+    /// Invites one organisation may send per day [default: 1000].
+    #[arg(long, env = "TEAMGATE_INVITES_PER_ORG_DAY", global = true)]
+    pub invites_per_org_day: Option<u32>,
     /// Log output: `text` or `json` [default: text].
     #[arg(long, env = "TEAMGATE_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,

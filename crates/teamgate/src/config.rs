@@ -12,6 +12,9 @@ pub struct Config {
     pub public_url: String,
     pub smtp_url: Option<String>,
     pub outbox_dir: String,
+    pub invite_ttl_hours: u32,
+    pub invites_per_member_hour: u32,
+    pub invites_per_org_day: u32,
     pub log_format: LogFormat,
     pub log: String,
 }
@@ -27,6 +30,9 @@ struct FileSettings {
     data_dir: Option<String>,
     smtp_url: Option<String>,
     outbox_dir: Option<String>,
+    invite_ttl_hours: Option<u32>,
+    invites_per_member_hour: Option<u32>,
+    invites_per_org_day: Option<u32>,
     log_format: Option<LogFormat>,
     log: Option<String>,
 }
@@ -60,9 +66,19 @@ impl Config {
             public_url,
             smtp_url: args.smtp_url.clone().or(file.smtp_url).filter(|u| !u.is_empty()),
             outbox_dir,
+            invite_ttl_hours: positive(args.invite_ttl_hours.or(file.invite_ttl_hours), 168, "invite TTL")?,
+            invites_per_member_hour: positive(args.invites_per_member_hour.or(file.invites_per_member_hour), 100, "invites per member and hour")?,
+            invites_per_org_day: positive(args.invites_per_org_day.or(file.invites_per_org_day), 1000, "invites per organisation and day")?,
             log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             log: pick(&args.log, &file.log, || "info".to_string()),
         })
+    }
+}
+
+fn positive(value: Option<u32>, default: u32, what: &str) -> Result<u32, String> {
+    match value.unwrap_or(default) {
+        0 => Err(format!("the {what} must be at least 1")),
+        n => Ok(n),
     }
 }
 

@@ -19,6 +19,9 @@ pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
     let mut settings = Settings::new(&config.public_url);
     settings.smtp_url = config.smtp_url.clone();
     settings.outbox_dir = config.outbox_dir.clone().into();
+    settings.invite_ttl = time::Duration::hours(config.invite_ttl_hours.into());
+    settings.invites_per_actor_hour = config.invites_per_member_hour;
+    settings.invites_per_org_day = config.invites_per_org_day;
     let mailer = teamgate_http::mail::mailer_from_settings(
         config.smtp_url.as_deref(),
         &settings.outbox_dir,

@@ -37,9 +37,14 @@ pub fn start_time() -> OffsetDateTime {
 /// PostgreSQL when configured), each time on a new database and server.
 /// A failure names the database it happened on.
 pub async fn each_database(test: impl AsyncFn(&TestApp)) {
+    each_database_with(|_| {}, test).await
+}
+
+/// As [`each_database`], with the server's settings adjusted first.
+pub async fn each_database_with(adjust: impl Fn(&mut Settings), test: impl AsyncFn(&TestApp)) {
     for db in fresh_databases().await {
         let label = db.label;
-        let app = TestApp::spawn(db).await;
+        let app = TestApp::spawn(db, &adjust).await;
         eprintln!("-- on {label}");
         let outcome = AssertUnwindSafe(test(&app)).catch_unwind().await;
         app.stop().await;
@@ -78,7 +83,7 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    async fn spawn(database: TestDatabase) -> TestApp {
+    async fn spawn(database: TestDatabase, adjust: &impl Fn(&mut Settings)) -> TestApp {
         let label = database.label;
         let store = SqlStore::connect(&database.url)
             .await
@@ -99,6 +104,7 @@ impl TestApp {
         let mut settings = Settings::new(address.clone());
         let outbox = std::env::temp_dir().join(format!("teamgate-outbox-{}", uuid::Uuid::new_v4()));
         settings.outbox_dir = outbox.clone();
+        adjust(&mut settings);
         let state = AppState::new(Arc::new(store.clone()), clock.clone(), settings);
         let server = tokio::spawn(teamgate_http::serve(
             listener,

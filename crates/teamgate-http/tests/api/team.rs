@@ -7,7 +7,7 @@ use teamgate_core::Role;
 use teamgate_store::Store;
 use time::Duration;
 
-use crate::helpers::{each_database, Client, TestApp, PASSWORD};
+use crate::helpers::{each_database, each_database_with, Client, TestApp, PASSWORD};
 
 fn members_path(app: &TestApp) -> String {
     format!("/api/v1/orgs/{}/members", app.org.id)
@@ -298,6 +298,36 @@ async fn members_page_through_with_a_cursor_returning_each_once() {
         assert_eq!(seen.len(), 8, "{}", app.db);
         assert_eq!(unique.len(), 8);
         admin.get(&format!("{}?cursor=garbage", members_path(app))).await.problem(422, "invalid");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invite_creation_is_rate_limited_per_member_and_per_organisation() {
+    let limits = |s: &mut teamgate_http::Settings| {
+        s.invites_per_actor_hour = 3;
+        s.invites_per_org_day = 5;
+    };
+    each_database_with(limits, async |app| {
+        app.add_member(&app.org.id, "bea@x.test", Role::Admin).await;
+        let ada = app.signed_in("ada@x.test").await;
+        let bea = app.signed_in("bea@x.test").await;
+        for i in 0..3 {
+            invite(&ada, &app.org.id, &format!("a{i}@x.test"), "staff").await.expect_status(201);
+        }
+        let limited = invite(&ada, &app.org.id, "a3@x.test", "staff").await;
+        limited.problem(429, "rate_limited");
+        assert!(limited.header("retry-after").is_some());
+        for i in 0..2 {
+            invite(&bea, &app.org.id, &format!("b{i}@x.test"), "staff").await.expect_status(201);
+        }
+        invite(&bea, &app.org.id, "b2@x.test", "staff").await.problem(429, "rate_limited");
+        app.advance(Duration::hours(2));
+        let ada = app.signed_in("ada@x.test").await;
+        invite(&ada, &app.org.id, "a4@x.test", "staff").await.problem(429, "rate_limited");
+        app.advance(Duration::days(1));
+        let ada = app.signed_in("ada@x.test").await;
+        invite(&ada, &app.org.id, "a5@x.test", "staff").await.expect_status(201);
     })
     .await;
 }
