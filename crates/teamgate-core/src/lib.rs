@@ -6,6 +6,7 @@
 //! the storage and HTTP layers (and their tests) decide what "now" is.
 
 pub mod audit;
+pub mod audit_summary;
 pub mod card;
 pub mod catalog;
 pub mod clock;

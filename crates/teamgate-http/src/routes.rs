@@ -50,6 +50,11 @@ pub fn all(state: AppState) -> Routes {
         .route(M::GET, "/api/v1/orgs/{org}/invites", allow("team", "view"), api::invites::list)
         .route(M::POST, "/api/v1/orgs/{org}/invites/{id}/resend", allow("team", "invite"), api::invites::resend)
         .route(M::DELETE, "/api/v1/orgs/{org}/invites/{id}", allow("team", "invite"), api::invites::revoke)
+        // The audit log: read-only; PUT, PATCH and DELETE here answer 405.
+        .route(M::GET, "/api/v1/orgs/{org}/audit", allow("audit_log", "view"), api::audit::list)
+        .route(M::GET, "/api/v1/orgs/{org}/audit/export", allow("audit_log", "export"), api::audit::export)
+        .route(M::GET, "/api/v1/orgs/{org}/audit/verify", allow("audit_log", "view"), api::audit::verify)
+        .route(M::GET, "/api/v1/orgs/{org}/audit/{id}", allow("audit_log", "view"), api::audit::show)
         .route(M::GET, "/api/v1/orgs/{org}/api-keys", allow("api_keys", "view"), api::api_keys::list)
         .route(M::POST, "/api/v1/orgs/{org}/api-keys", allow("api_keys", "create"), api::api_keys::create)
         .route(M::DELETE, "/api/v1/orgs/{org}/api-keys/{id}", allow("api_keys", "revoke"), api::api_keys::revoke)

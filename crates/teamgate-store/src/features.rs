@@ -155,6 +155,13 @@ pub struct Billing {
     pub updated_at: Option<String>,
 }
 
+/// Until billing is set: the free plan, invoices to nobody.
+impl Default for Billing {
+    fn default() -> Billing {
+        Billing { plan: PLANS[0].to_string(), billing_email: None, updated_at: None }
+    }
+}
+
 /// A change to billing; `billing_email: Some(None)` clears the address.
 #[derive(Debug, Clone, Default)]
 pub struct BillingChange {
@@ -163,7 +170,7 @@ pub struct BillingChange {
 }
 
 /// How the organisation pays, described in words: never a card number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PaymentSettings {
     pub payment_method_label: Option<String>,
     pub billing_address: Option<String>,

@@ -11,6 +11,7 @@
 
 pub mod cache;
 mod error;
+mod migrations;
 mod features;
 mod model;
 mod postgres;
@@ -169,6 +170,9 @@ pub trait Store: Send + Sync + 'static {
     /// Events oldest first, `seq` above `after`, for verification and export.
     async fn audit_batch(&self, org_id: &str, filter: &AuditFilter, after: i64, limit: u32)
         -> StoreResult<Vec<AuditEvent>>;
+
+    /// One event of the organisation; `None` when the id names none of its events.
+    async fn audit_event(&self, org_id: &str, id: &str) -> StoreResult<Option<AuditEvent>>;
 
     /// Walks the organisation's whole chain; `progress` hears the count so far.
     async fn verify_chain(&self, org_id: &str, progress: &(dyn Fn(u64) + Send + Sync))

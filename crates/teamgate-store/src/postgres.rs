@@ -7,11 +7,10 @@ use sqlx::AnyPool;
 
 use crate::error::StoreResult;
 
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 pub(crate) async fn open(url: &str) -> StoreResult<AnyPool> {
     let pool = AnyPoolOptions::new().max_connections(10).connect(url).await?;
-    MIGRATOR.run(&pool).await?;
+    crate::migrations::migrator(crate::Backend::Postgres).await?.run(&pool).await?;
     Ok(pool)
 }
 

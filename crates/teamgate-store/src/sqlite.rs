@@ -9,7 +9,6 @@ use sqlx::AnyPool;
 
 use crate::error::StoreResult;
 
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// Opens (creating if needed) the database and returns (writer, reader) pools.
 pub(crate) async fn open(url: &str) -> StoreResult<(AnyPool, AnyPool)> {
@@ -18,7 +17,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<(AnyPool, AnyPool)> {
         std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
     }
     let writer = AnyPoolOptions::new().max_connections(1).connect(&url).await?;
-    MIGRATOR.run(&writer).await?;
+    crate::migrations::migrator(crate::Backend::Sqlite).await?.run(&writer).await?;
     let reader = AnyPoolOptions::new().max_connections(4).connect(&url).await?;
     Ok((writer, reader))
 }

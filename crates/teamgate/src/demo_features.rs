@@ -88,7 +88,8 @@ pub async fn seed(store: &dyn Store, org_id: &str, assignee: &str, meta: &AuditM
     }
     if let [first, _, third, ..] = ids.as_slice() {
         store.close_conversation(org_id, first, meta, t.next(Duration::minutes(30))).await.map_err(err)?;
-        store.assign_conversation(org_id, third, Some(assignee), meta, t.next(Duration::minutes(5))).await.map_err(err)?;
+        let at = t.next(Duration::minutes(5));
+        store.assign_conversation(org_id, third, Some(assignee), meta, at).await.map_err(err)?;
     }
 
     let billing = BillingChange { plan: Some("growth".into()), billing_email: Some(Some("accounts@demo.test".into())) };

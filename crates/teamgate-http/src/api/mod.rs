@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod analytics;
 pub mod api_keys;
+pub mod audit;
 pub mod billing;
 pub mod campaigns;
 pub mod catalog;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use teamgate_core::Permission;
 use teamgate_store::{AgentKind, NamedConfigChange, NewNamedConfig};
 
-use super::features::{back_to, console_listing, flash, org_url, pager};
+use super::features::{back_to, console_listing, flash, header_row, org_url, pager};
 use super::layout::action;
 use crate::api::agents::{check_config, Kind, NAME_MAX};
 use crate::api::clean_name;
@@ -91,7 +91,7 @@ pub(super) async fn agents_page(state: &AppState, ctx: &OrgContext, kind: AgentK
         @if page.items.is_empty() { p.empty { "No " (kind.label()) " agents yet." } }
         @else {
             table.agents {
-                thead { tr { th { "Name" } th { "Configuration" } th { "Created" } th { "Updated" } th { "Actions" } } }
+                (header_row(&["Name", "Configuration", "Created", "Updated", "Actions"]))
                 tbody {
                     @for a in &page.items {
                         tr data-id=(a.id) {
@@ -201,7 +201,7 @@ pub(super) async fn campaigns_page(state: &AppState, ctx: &OrgContext, q: &HashM
         @if page.items.is_empty() { p.empty { "No campaigns yet." } }
         @else {
             table.campaigns {
-                thead { tr { th { "Name" } th { "Status" } th { "Configuration" } th { "Created" } th { "Actions" } } }
+                (header_row(&["Name", "Status", "Configuration", "Created", "Actions"]))
                 tbody {
                     @for c in &page.items {
                         tr data-id=(c.id) data-status=(c.status) {

@@ -69,6 +69,11 @@ pub(super) fn back_to(url: &str, outcome: Result<String, ApiError>) -> Response 
     Redirect::to(&format!("{url}{sep}{key}={}", super::urlencode_query(&text))).into_response()
 }
 
+/// A table's header row.
+pub(super) fn header_row(cells: &[&str]) -> Markup {
+    html! { thead { tr { @for cell in cells { th { (cell) } } } } }
+}
+
 /// A "next page" link when the list goes on.
 pub(super) fn pager(base: &str, next_cursor: Option<&str>) -> Markup {
     html! {

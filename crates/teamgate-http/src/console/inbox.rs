@@ -11,7 +11,7 @@ use serde::Deserialize;
 use teamgate_core::Permission;
 use teamgate_store::{AgentKind, Conversation, NewConversation};
 
-use super::features::{back_to, console_listing, flash, org_url, pager};
+use super::features::{back_to, console_listing, flash, header_row, org_url, pager};
 use super::layout::action;
 use crate::api::clean_name;
 use crate::api::inbox::{channel, message_body};
@@ -62,7 +62,7 @@ pub(super) async fn inbox_page(state: &AppState, ctx: &OrgContext, q: &HashMap<S
         @if page.items.is_empty() { p.empty { "No conversations yet." } }
         @else {
             table.conversations {
-                thead { tr { th { "Contact" } th { "Channel" } th { "Status" } th { "Assigned to" } th { "Messages" } th { "Last message" } } }
+                (header_row(&["Contact", "Channel", "Status", "Assigned to", "Messages", "Last message"]))
                 tbody {
                     @for c in &page.items {
                         tr data-id=(c.id) data-status=(c.status) {
@@ -121,7 +121,8 @@ async fn thread(state: &AppState, ctx: &OrgContext, c: &Conversation,
                     select name="user_id" {
                         option value="" selected[c.assignee.is_none()] { "Nobody" }
                         @for m in members {
-                            option value=(m.user_id) selected[c.assignee.as_deref() == Some(m.user_id.as_str())] { (m.email) }
+                            @let chosen = c.assignee.as_deref() == Some(m.user_id.as_str());
+                            option value=(m.user_id) selected[chosen] { (m.email) }
                         }
                     }
                 }
@@ -192,7 +193,8 @@ pub async fn assign(State(state): State<AppState>, ctx: OrgContext,
     let outcome = async {
         let user_id = Some(form.user_id.trim()).filter(|u| !u.is_empty());
         let c = state.store.assign_conversation(&ctx.org.id, &id, user_id, &ctx.audit(), state.now()).await?;
-        Ok(if c.assignee.is_some() { "Conversation assigned.".to_string() } else { "Conversation unassigned.".to_string() })
+        let done = if c.assignee.is_some() { "Conversation assigned." } else { "Conversation unassigned." };
+        Ok(done.to_string())
     }
     .await;
     back_to(&thread_url(&ctx, &id), outcome)
@@ -221,7 +223,7 @@ pub(super) async fn logs_page(state: &AppState, ctx: &OrgContext, q: &HashMap<St
         @if page.items.is_empty() { p.empty { "No messages yet." } }
         @else {
             table.logs {
-                thead { tr { th { "When" } th { "Contact" } th { "Channel" } th { "Direction" } th { "Author" } th { "Message" } } }
+                (header_row(&["When", "Contact", "Channel", "Direction", "Author", "Message"]))
                 tbody {
                     @for m in &page.items {
                         tr data-id=(m.id) {

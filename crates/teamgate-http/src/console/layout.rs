@@ -58,17 +58,23 @@ td,th{border:1px solid #dde;padding:.35rem .6rem;text-align:left}label{display:b
 label input{display:block;width:100%}.notice{background:#fff4d6;border:1px solid #e6c35c;padding:.6rem 1rem;border-radius:4px}
 "#;
 
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · teamgate" }
+            style { (PreEscaped(STYLE)) }
+        }
+    }
+}
+
 /// A page without the organisation shell (sign-in, setup, errors).
 pub fn bare(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · teamgate" }
-                style { (PreEscaped(STYLE)) }
-            }
+            (head(title))
             body { div.card { (body) } }
         }
     }
@@ -90,12 +96,7 @@ pub fn shell(ctx: &OrgContext, orgs: &[OrgMembership], current: &str, title: &st
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (ctx.org.name) " · teamgate" }
-                style { (PreEscaped(STYLE)) }
-            }
+            (head(&format!("{title} · {}", ctx.org.name)))
             body data-org=(org_id) data-role=(ctx.role.key()) data-page-permission=[page_permission] {
                 header {
                     a href={ "/orgs/" (org_id) } { strong { "teamgate" } }

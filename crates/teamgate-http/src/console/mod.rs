@@ -3,6 +3,7 @@
 
 mod agents;
 mod assets;
+mod audit;
 mod billing;
 mod features;
 mod inbox;
@@ -44,6 +45,7 @@ pub fn routes(r: Routes) -> Routes {
         .route(M::GET, "/invite/{token}", Public, team::invite_page)
         .route(M::POST, "/invite/{token}", Public, team::accept)
         .route(M::GET, "/orgs/{org}/settings/team", team_view, team::page)
+        .route(M::GET, "/orgs/{org}/settings/audit", Gate::Allow(Permission::of("audit_log", "view")), audit::page)
         .route(M::POST, "/orgs/{org}/settings/team/invite", Gate::Allow(Permission::of("team", "invite")), team::invite)
         .route(M::POST, "/orgs/{org}/settings/team/members/{user}/role", Gate::Allow(Permission::of("team", "change_role")), team::change_role)
         .route(M::POST, "/orgs/{org}/settings/team/members/{user}/remove", Gate::Allow(Permission::of("team", "remove")), team::remove)
@@ -51,7 +53,7 @@ pub fn routes(r: Routes) -> Routes {
         .route(M::POST, "/orgs/{org}/settings/team/invites/{id}/revoke", Gate::Allow(Permission::of("team", "invite")), team::revoke);
     r = feature_forms(r);
     // The remaining sidebar pages share one handler.
-    for entry in NAV.iter().filter(|e| e.slug != "settings/team") {
+    for entry in NAV.iter().filter(|e| !matches!(e.slug, "settings/team" | "settings/audit")) {
         r = r.route(M::GET, entry.route, Gate::Allow(entry.permission), pages::feature);
     }
     r

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use teamgate_core::rules::may_grant;
 use teamgate_core::{Permission, Role};
 
-use super::features::{back_to, flash, org_url};
+use super::features::{back_to, flash, header_row, org_url};
 use super::layout::{action, shell};
 use crate::api::api_keys::issue;
 use crate::api::clean_name;
@@ -83,7 +83,7 @@ pub(super) async fn api_keys_page(state: &AppState, ctx: &OrgContext, q: &HashMa
         @if keys.is_empty() { p.empty { "No API keys yet." } }
         @else {
             table.api-keys {
-                thead { tr { th { "Name" } th { "Role" } th { "Prefix" } th { "Created by" } th { "Created" } th { "Last used" } th { "Actions" } } }
+                (header_row(&["Name", "Role", "Prefix", "Created by", "Created", "Last used", "Actions"]))
                 tbody {
                     @for k in &keys {
                         tr data-id=(k.id) {
@@ -95,7 +95,7 @@ pub(super) async fn api_keys_page(state: &AppState, ctx: &OrgContext, q: &HashMa
                             td { (k.last_used_at.as_deref().unwrap_or("never")) }
                             td {
                                 form method="post" action={ (base) "/" (k.id) "/revoke" }
-                                    onsubmit="return confirm('Revoke this key? Anything using it stops working at once.')" {
+                                    onsubmit="return confirm('Revoke this key? Whatever uses it stops at once.')" {
                                     (action(ctx, KEY_REVOKE, "Revoke"))
                                 }
                             }
@@ -120,7 +120,10 @@ pub struct NewKeyForm {
 pub async fn create_key(State(state): State<AppState>, ctx: OrgContext, Form(form): Form<NewKeyForm>) -> Response {
     let created = async {
         let name = clean_name(&form.name, "the key name", 100)?;
-        let role: Role = form.role.parse().map_err(|e: teamgate_core::role::UnknownRole| ApiError::Invalid(e.to_string()))?;
+        let role: Role = form
+            .role
+            .parse()
+            .map_err(|e: teamgate_core::role::UnknownRole| ApiError::Invalid(e.to_string()))?;
         issue(&state, &ctx, name, role).await
     }
     .await;

@@ -5,6 +5,9 @@
 mod check;
 mod client;
 mod console;
+mod feature_console;
+mod feature_input;
+mod features;
 mod helpers;
 mod isolation;
 mod keys;

@@ -123,6 +123,16 @@ impl SqlStore {
         self.fetch_events(&sql, q.args).await
     }
 
+    pub(super) async fn audit_event_impl(&self, org_id: &str, id: &str)
+        -> StoreResult<Option<AuditEvent>>
+    {
+        // The org condition comes first, so another organisation's id finds nothing.
+        let mut q = FilterSql::new(org_id, &AuditFilter::default());
+        q.cond_text("id =", id.to_string());
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE {}", q.conditions.join(" AND "));
+        Ok(self.fetch_events(&sql, q.args).await?.into_iter().next())
+    }
+
     async fn fetch_events(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<AuditEvent>> {
         self.fetch_rows(sql, args).await?.iter().map(event_from_row).collect()
     }

@@ -37,7 +37,7 @@ impl SqlStore {
     pub(super) async fn billing_impl(&self, org_id: &str) -> StoreResult<Billing> {
         let mut conn = self.reader.acquire().await?;
         let billing = Self::billing_in(&mut conn, org_id).await?;
-        Ok(billing.unwrap_or_else(|| Billing { plan: PLANS[0].to_string(), billing_email: None, updated_at: None }))
+        Ok(billing.unwrap_or_default())
     }
 
     pub(super) async fn update_billing_impl(&self, org_id: &str, change: BillingChange,
@@ -51,10 +51,11 @@ impl SqlStore {
         let mut tx = self.begin().await?;
         let org = self.lock_org(&mut tx, org_id).await?;
         let before = Self::billing_in(&mut tx, org_id).await?;
-        let current = before.clone().unwrap_or(Billing { plan: PLANS[0].into(), billing_email: None, updated_at: None });
+        let current = before.clone().unwrap_or_default();
         let plan = change.plan.unwrap_or(current.plan.clone());
         let email = change.billing_email.unwrap_or(current.billing_email.clone());
-        if before.is_some() && plan == current.plan && email == current.billing_email {
+        // Nothing changes (the defaults count as what is there), so nothing is written or recorded.
+        if plan == current.plan && email == current.billing_email {
             return Ok(current);
         }
         let sql = if before.is_some() {
@@ -100,7 +101,7 @@ impl SqlStore {
     pub(super) async fn payment_settings_impl(&self, org_id: &str) -> StoreResult<PaymentSettings> {
         let mut conn = self.reader.acquire().await?;
         let settings = Self::payment_settings_in(&mut conn, org_id).await?;
-        Ok(settings.unwrap_or(PaymentSettings { payment_method_label: None, billing_address: None, updated_at: None }))
+        Ok(settings.unwrap_or_default())
     }
 
     pub(super) async fn update_payment_settings_impl(&self, org_id: &str,
@@ -120,10 +121,8 @@ impl SqlStore {
             .unwrap_or((None, None));
         let label = change.payment_method_label.unwrap_or(label_before.clone());
         let address = change.billing_address.unwrap_or(address_before.clone());
-        if let Some(before) = &before {
-            if label == label_before && address == address_before {
-                return Ok(before.clone());
-            }
+        if label == label_before && address == address_before {
+            return Ok(before.unwrap_or_default());
         }
         let sql = if before.is_some() {
             "UPDATE payment_settings SET payment_method_label = $2, billing_address = $3, updated_at = $4 \

@@ -354,6 +354,10 @@ impl Store for SqlStore {
         self.audit_batch_impl(org_id, filter, after, limit).await
     }
 
+    async fn audit_event(&self, org_id: &str, id: &str) -> StoreResult<Option<AuditEvent>> {
+        self.audit_event_impl(org_id, id).await
+    }
+
     async fn verify_chain(&self, org_id: &str, progress: &(dyn Fn(u64) + Send + Sync))
         -> StoreResult<ChainReport>
     {

@@ -68,6 +68,14 @@ impl SqlStore {
     pub(super) async fn membership_impl(&self, org_id: &str, user_id: &str)
         -> StoreResult<Option<Member>>
     {
+        let mut conn = self.reader.acquire().await?;
+        Self::find_member(&mut conn, org_id, user_id).await
+    }
+
+    /// One member with the organisation's current version, on any connection.
+    pub(super) async fn find_member(conn: &mut AnyConnection, org_id: &str, user_id: &str)
+        -> StoreResult<Option<Member>>
+    {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, m.role, m.joined_at, o.version \
              FROM memberships m JOIN users u ON u.id = m.user_id JOIN orgs o ON o.id = m.org_id \
@@ -75,7 +83,7 @@ impl SqlStore {
         )
         .bind(org_id)
         .bind(user_id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *conn)
         .await?;
         row.map(|r| member_from_row(&r)).transpose()
     }

@@ -66,16 +66,7 @@ impl SqlStore {
     async fn member_in_tx(tx: &mut AnyConnection, org_id: &str, user_id: &str)
         -> StoreResult<Member>
     {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, m.role, m.joined_at, o.version \
-             FROM memberships m JOIN users u ON u.id = m.user_id JOIN orgs o ON o.id = m.org_id \
-             WHERE m.org_id = $1 AND m.user_id = $2",
-        )
-        .bind(org_id)
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        row.map(|r| member_from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
+        Self::find_member(tx, org_id, user_id).await?.ok_or(StoreError::NotFound)
     }
 
     pub(super) async fn list_members_impl(&self, org_id: &str, after: Option<MemberCursor>,

@@ -263,3 +263,25 @@ async fn pages_walk_every_row_once_even_with_equal_timestamps() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn configurations_with_awkward_numbers_keep_the_chain_verifiable() {
+    each_database(|db, store| async move {
+        let (ada, org) = store.bootstrap(account("ada@x.test"), "Acme", now()).await.unwrap();
+        let config: Value = serde_json::from_str(
+            r#"{"t": 0.30000000000000004, "big": 123456789012345678901234567890, "tiny": 5e-324,
+                "neg": -0.0, "max": 18446744073709551615, "min": -9223372036854775808,
+                "text": "\u00e9\u2028\ud83d\ude00", "nested": [{"a": null}, 1.5e300]}"#,
+        )
+        .unwrap();
+        let agent = store
+            .create_agent(&org.id, AgentKind::Chat, named("Odd", config.clone()), &meta_for(&ada), now())
+            .await
+            .unwrap();
+        let change = NamedConfigChange { name: None, config: Some(json!({"t": 1e-7})) };
+        store.update_agent(&org.id, AgentKind::Chat, &agent.id, change, &meta_for(&ada), now()).await.unwrap();
+        let report = store.verify_chain(&org.id, &|_| {}).await.unwrap();
+        assert!(report.ok, "{}: {report:?}", db.label);
+    })
+    .await;
+}

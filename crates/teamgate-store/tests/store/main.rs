@@ -1,6 +1,7 @@
 //! Storage behaviour, each test on a fresh SQLite database and, when
 //! configured, a fresh PostgreSQL schema.
 
+mod audit_log;
 mod features;
 
 use teamgate_core::audit::{Actor, ActorType, Context};

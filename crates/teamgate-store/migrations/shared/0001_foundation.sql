@@ -103,13 +103,3 @@ CREATE INDEX audit_by_action ON audit_events (org_id, action, seq);
 CREATE INDEX audit_by_actor ON audit_events (org_id, actor_id, seq);
 CREATE INDEX audit_by_target ON audit_events (org_id, target_id, seq);
 CREATE INDEX audit_by_time ON audit_events (org_id, occurred_ms, seq);
-
--- The audit log is append-only, even for a mistaken SQL statement.
-CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-BEGIN
-    SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused');
-END;
-CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-BEGIN
-    SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused');
-END;
