@@ -218,14 +218,14 @@ impl IntoResponse for ApiError {
                 headers.insert(header::RETRY_AFTER, v);
             }
         }
-        response.extensions_mut().insert(ErrorCode(self.code()));
+        response.extensions_mut().insert(ErrorCode(self.code(), self.missing_permission()));
         response
     }
 }
 
 /// The code of an error answer, for the request log.
 #[derive(Debug, Clone, Copy)]
-pub struct ErrorCode(pub &'static str);
+pub struct ErrorCode(pub &'static str, pub Option<Permission>);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 

@@ -171,7 +171,22 @@ pub async fn enforce(State(g): State<GateState>, mut req: Request, next: Next) -
     let surface = g.decl.surface;
     tracing::Span::current().record("route", g.decl.path);
     match admit(&g, &mut req, meta).await {
-        Ok(()) => next.run(req).await,
+        Ok(()) => {
+            let ctx = req.extensions().get::<OrgContext>().cloned();
+            let response = next.run(req).await;
+            // A rule refused it inside the handler (own role, ceiling…): also a 403 to record.
+            if let (Some(ctx), Some(code)) = (ctx, response.extensions().get::<crate::error::ErrorCode>()) {
+                if response.status() == axum::http::StatusCode::FORBIDDEN {
+                    let denied = Denied {
+                        route: g.decl.label(),
+                        code: code.0.to_string(),
+                        missing_permission: code.1.map(|p| p.to_string()),
+                    };
+                    record(&g.app, &ctx, denied).await;
+                }
+            }
+            response
+        }
         Err(e) => match surface {
             Surface::Api => e.into_response(),
             Surface::Console => crate::console::refusal(&g.app, req.uri().path(), e),
@@ -264,7 +279,11 @@ pub async fn record_denial(state: &AppState, ctx: &OrgContext, decl: &RouteDecl,
         code: e.code().to_string(),
         missing_permission: e.missing_permission().map(|p| p.to_string()),
     };
-    tracing::info!(org = %ctx.org.id, route = %decl.label(), code = e.code(), "access denied");
+    record(state, ctx, denied).await;
+}
+
+async fn record(state: &AppState, ctx: &OrgContext, denied: Denied) {
+    tracing::info!(org = %ctx.org.id, route = %denied.route, code = %denied.code, "access denied");
     if let Err(err) = state.store.record_denied(&ctx.org.id, denied, &ctx.audit(), state.now()).await {
         tracing::error!(error = %err, "could not record access.denied");
     }

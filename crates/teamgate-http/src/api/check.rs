@@ -12,7 +12,7 @@ use teamgate_core::rules::decide;
 use teamgate_core::Permission;
 
 use crate::error::{ApiError, ApiResult, Body};
-use crate::gate::{record_denial, Gate, OrgContext, RouteDecl, Surface};
+use crate::gate::OrgContext;
 use crate::AppState;
 
 const MAX_BATCH: usize = 200;
@@ -45,15 +45,8 @@ pub async fn check(State(state): State<AppState>, ctx: OrgContext, Body(req): Bo
     let about_others = checks.iter().any(|c| Some(c.user_id.as_str()) != myself);
     let by_key = matches!(ctx.caller, crate::auth::Caller::ApiKey(_));
     if about_others && !by_key && !ctx.can(TEAM_VIEW) {
-        let refusal = ApiError::Forbidden(TEAM_VIEW);
-        let decl = RouteDecl {
-            method: axum::http::Method::POST,
-            path: "/api/v1/orgs/{org}/check",
-            gate: Gate::Member,
-            surface: Surface::Api,
-        };
-        record_denial(&state, &ctx, &decl, &refusal).await;
-        return Err(refusal);
+        // The gate records this 403 as access.denied, like any other.
+        return Err(ApiError::Forbidden(TEAM_VIEW));
     }
 
     // The members addressed (404) come before the input (422).

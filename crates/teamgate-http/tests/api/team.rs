@@ -331,3 +331,23 @@ async fn invite_creation_is_rate_limited_per_member_and_per_organisation() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_rule_refusal_inside_a_route_is_audited_as_access_denied() {
+    each_database(async |app| {
+        let admin = app.signed_in("ada@x.test").await;
+        admin
+            .send(Method::PATCH, &format!("{}/{}", members_path(app), app.admin.id), Some(json!({"role": "viewer"})))
+            .await
+            .problem(403, "own_role");
+        let denied = app.events(&app.org.id, "access.denied").await;
+        assert_eq!(denied.len(), 1, "{}", app.db);
+        assert_eq!(denied[0].changes.after["code"], "own_role");
+        assert_eq!(denied[0].target.id.as_deref(), Some("PATCH /api/v1/orgs/{org}/members/{user}"));
+        assert_eq!(denied[0].outcome, teamgate_core::audit::Outcome::Denied);
+        // A conflict (409) is not a denial and is not recorded as one.
+        admin.send(Method::POST, &format!("/api/v1/orgs/{}/leave", app.org.id), None).await.problem(409, "last_admin");
+        assert_eq!(app.events(&app.org.id, "access.denied").await.len(), 1);
+    })
+    .await;
+}
