@@ -49,6 +49,8 @@ async fn the_outbox_writes_a_parseable_eml_with_recipient_subject_and_link() {
     assert_eq!(path.parent(), Some(outbox.as_path()));
     assert_eq!(path.extension().and_then(|e| e.to_str()), Some("eml"));
     let raw = std::fs::read(&path).unwrap();
+    let raw_text = String::from_utf8_lossy(&raw);
+    assert!(raw_text.contains(LINK), "the link is whole in the raw file");
     let message = MessageParser::default()
         .parse(&raw)
         .expect("the .eml parses");
