@@ -19,9 +19,11 @@ use std::sync::RwLock;
 use teamgate_core::{PermissionSet, Role};
 use tokio::sync::broadcast;
 
-use crate::{Member, Org};
+use crate::{ApiKeyAuth, Member, Org, User};
 
-/// A change to who may do what in an organisation, as replicas tell each other.
+/// A change to who may do what in an organisation, as replicas tell each
+/// other. An empty `org_id` means a change to the person `user_id` (a
+/// session ended, a password changed), which drops their cached sessions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub org_id: String,
@@ -31,6 +33,15 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change to one person rather than one organisation.
+    pub fn of_user(user_id: &str) -> Change {
+        Change { org_id: String::new(), user_id: Some(user_id.to_string()), version: 0 }
+    }
+
+    pub fn is_user_change(&self) -> bool {
+        self.org_id.is_empty()
+    }
+
     /// `org:user:version`, the NOTIFY payload.
     pub fn to_payload(&self) -> String {
         format!("{}:{}:{}", self.org_id, self.user_id.as_deref().unwrap_or(""), self.version)
@@ -38,9 +49,12 @@ impl Change {
 
     pub fn from_payload(payload: &str) -> Option<Change> {
         let mut parts = payload.splitn(3, ':');
-        let org_id = parts.next().filter(|s| !s.is_empty())?.to_string();
+        let org_id = parts.next()?.to_string();
         let user = parts.next()?;
         let version = parts.next()?.parse().ok()?;
+        if org_id.is_empty() && user.is_empty() {
+            return None;
+        }
         Some(Change { org_id, user_id: (!user.is_empty()).then(|| user.to_string()), version })
     }
 }
@@ -49,6 +63,10 @@ impl Change {
 struct Entries {
     orgs: HashMap<String, Org>,
     members: HashMap<String, HashMap<String, Member>>,
+    /// Live sessions by token hash, with their expiry (ms).
+    sessions: HashMap<String, (User, i64)>,
+    /// Live API keys by secret hash.
+    keys: HashMap<String, ApiKeyAuth>,
 }
 
 /// Counters for `/metrics`.
@@ -150,6 +168,41 @@ impl PermissionCache {
         }
     }
 
+    /// A cached live session: its user, if it has not expired by `now_ms`.
+    pub(crate) fn session(&self, token_hash: &str, now_ms: i64) -> Option<User> {
+        if !self.is_trusted() {
+            return None;
+        }
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let user = entries.sessions.get(token_hash).filter(|(_, expires)| *expires > now_ms).map(|(u, _)| u.clone());
+        self.count(user.is_some());
+        user
+    }
+
+    pub(crate) fn fill_session(&self, epoch: u64, token_hash: &str, user: &User, expires_ms: i64) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if self.is_trusted() && self.epoch.load(Ordering::Acquire) == epoch {
+            entries.sessions.insert(token_hash.to_string(), (user.clone(), expires_ms));
+        }
+    }
+
+    pub(crate) fn api_key(&self, secret_hash: &str) -> Option<ApiKeyAuth> {
+        if !self.is_trusted() {
+            return None;
+        }
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let key = entries.keys.get(secret_hash).cloned();
+        self.count(key.is_some());
+        key
+    }
+
+    pub(crate) fn fill_api_key(&self, epoch: u64, secret_hash: &str, key: &ApiKeyAuth) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if self.is_trusted() && self.epoch.load(Ordering::Acquire) == epoch {
+            entries.keys.insert(secret_hash.to_string(), key.clone());
+        }
+    }
+
     /// Fills the cache directly, for benchmarks that need millions of members.
     pub fn fill_member_for_bench(&self, org_id: &str, member: &Member) {
         self.fill_member(self.epoch(), member, org_id);
@@ -160,8 +213,15 @@ impl PermissionCache {
         {
             let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
             self.epoch.fetch_add(1, Ordering::AcqRel);
-            entries.orgs.remove(&change.org_id);
-            entries.members.remove(&change.org_id);
+            if change.is_user_change() {
+                if let Some(user_id) = &change.user_id {
+                    entries.sessions.retain(|_, (user, _)| &user.id != user_id);
+                }
+            } else {
+                entries.orgs.remove(&change.org_id);
+                entries.members.remove(&change.org_id);
+                entries.keys.retain(|_, key| key.org_id != change.org_id);
+            }
         }
         let _ = self.changes.send(change);
     }
@@ -239,11 +299,28 @@ mod tests {
     }
 
     #[test]
+    fn a_user_change_drops_that_users_sessions_only() {
+        let cache = PermissionCache::new(true);
+        let ada = User { id: "a".into(), email: "a@x.test".into(), name: "A".into() };
+        let bob = User { id: "b".into(), email: "b@x.test".into(), name: "B".into() };
+        cache.fill_session(cache.epoch(), "s1", &ada, 100);
+        cache.fill_session(cache.epoch(), "s2", &bob, 100);
+        assert_eq!(cache.session("s1", 50), Some(ada.clone()));
+        assert_eq!(cache.session("s1", 150), None, "an expired session is not answered");
+        cache.apply(Change::of_user("a"));
+        assert_eq!(cache.session("s1", 50), None);
+        assert_eq!(cache.session("s2", 50), Some(bob));
+    }
+
+    #[test]
     fn payloads_round_trip() {
         let c = Change { org_id: "o".into(), user_id: Some("u".into()), version: 7 };
         assert_eq!(Change::from_payload(&c.to_payload()), Some(c));
         let org_only = Change { org_id: "o".into(), user_id: None, version: 3 };
         assert_eq!(Change::from_payload(&org_only.to_payload()), Some(org_only));
+        let person = Change::of_user("u");
+        assert_eq!(Change::from_payload(&person.to_payload()), Some(person));
+        assert_eq!(Change::from_payload("::0"), None);
         assert_eq!(Change::from_payload("garbage"), None);
     }
 }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::SqlStore;
+use crate::cache::Change;
 use crate::model::before_after;
 use crate::{
     parse_role, AuditMeta, Credentials, NewAccount, NewSession, Org, ProfileChange, StoreError,
@@ -95,26 +96,48 @@ impl SqlStore {
     pub(super) async fn session_user_impl(&self, token_hash: &str, now: OffsetDateTime)
         -> StoreResult<Option<User>>
     {
+        let now_ms = unix_millis(now);
+        if let Some(user) = self.cache.session(token_hash, now_ms) {
+            return Ok(Some(user));
+        }
+        let epoch = self.cache.epoch();
         let row = sqlx::query(
-            "SELECT u.id, u.email, u.name FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.id, u.email, u.name, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2",
         )
         .bind(token_hash)
-        .bind(unix_millis(now))
+        .bind(now_ms)
         .fetch_optional(&self.reader)
         .await?;
-        row.map(|r| Ok(User { id: r.try_get("id")?, email: r.try_get("email")?, name: r.try_get("name")? }))
-            .transpose()
+        let Some(r) = row else { return Ok(None) };
+        let user = User { id: r.try_get("id")?, email: r.try_get("email")?, name: r.try_get("name")? };
+        self.cache.fill_session(epoch, token_hash, &user, r.try_get("expires_at")?);
+        Ok(Some(user))
     }
 
     pub(super) async fn end_session_impl(&self, token_hash: &str, now: OffsetDateTime)
         -> StoreResult<()>
     {
-        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL")
-            .bind(unix_millis(now))
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await?;
+        let mut tx = self.begin().await?;
+        let ended = sqlx::query(
+            "UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL RETURNING user_id",
+        )
+        .bind(unix_millis(now))
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let change = match ended {
+            Some(row) => {
+                let change = Change::of_user(&row.try_get::<String, _>("user_id")?);
+                self.notify(&mut tx, &change).await?;
+                Some(change)
+            }
+            None => None,
+        };
+        tx.commit().await?;
+        if let Some(change) = change {
+            self.changed(change);
+        }
         Ok(())
     }
 
@@ -173,6 +196,11 @@ impl SqlStore {
             after["password"] = json!("(changed)");
         }
         let mut changes = Vec::new();
+        // Cached sessions hold the old name, and with a new password the other
+        // sessions ended: every replica drops this person's cached sessions.
+        let person = Change::of_user(user_id);
+        self.notify(&mut tx, &person).await?;
+        changes.push(person);
         for row in orgs {
             let org_id: String = row.try_get("org_id")?;
             let role: Role = parse_role(&row.try_get::<String, _>("role")?)?;

@@ -99,6 +99,14 @@ impl SqlStore {
     pub(super) async fn api_key_by_secret_impl(&self, secret_hash: &str, now: OffsetDateTime)
         -> StoreResult<Option<ApiKeyAuth>>
     {
+        let now_ms = unix_millis(now);
+        if let Some(key) = self.cache.api_key(secret_hash) {
+            if key.last_used_ms.is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS) {
+                self.touch_key(secret_hash, &key, now_ms).await?;
+            }
+            return Ok(Some(key));
+        }
+        let epoch = self.cache.epoch();
         let row = sqlx::query(
             "SELECT id, org_id, name, role, created_by, last_used_at FROM api_keys \
              WHERE secret_hash = $1 AND revoked_at IS NULL",
@@ -115,15 +123,23 @@ impl SqlStore {
             created_by: r.try_get("created_by")?,
             last_used_ms: r.try_get("last_used_at")?,
         };
-        let now_ms = unix_millis(now);
         if key.last_used_ms.is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS) {
-            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-                .bind(now_ms)
-                .bind(&key.id)
-                .execute(&self.writer)
-                .await?;
+            self.touch_key(secret_hash, &key, now_ms).await?;
         }
+        self.cache.fill_api_key(epoch, secret_hash, &ApiKeyAuth { last_used_ms: Some(now_ms), ..key.clone() });
         Ok(Some(key))
+    }
+
+    /// Notes when a key was last used (at most once a minute per key).
+    async fn touch_key(&self, secret_hash: &str, key: &ApiKeyAuth, now_ms: i64) -> StoreResult<()> {
+        let epoch = self.cache.epoch();
+        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(now_ms)
+            .bind(&key.id)
+            .execute(&self.writer)
+            .await?;
+        self.cache.fill_api_key(epoch, secret_hash, &ApiKeyAuth { last_used_ms: Some(now_ms), ..key.clone() });
+        Ok(())
     }
 }
 

@@ -120,6 +120,12 @@ impl SqlStore {
             user_id: user_id.map(str::to_string),
             version: row.try_get("version")?,
         };
+        self.notify(tx, &change).await?;
+        Ok(change)
+    }
+
+    /// On PostgreSQL, tells the other replicas when the transaction commits.
+    async fn notify(&self, tx: &mut AnyConnection, change: &Change) -> StoreResult<()> {
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(crate::postgres::CHANNEL)
@@ -127,7 +133,7 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(change)
+        Ok(())
     }
 
     /// After commit: this process forgets what changed before answering.

@@ -224,3 +224,44 @@ async fn a_replica_that_loses_its_listener_serves_no_stale_decision() {
     a.close().await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn signing_out_through_one_replica_ends_the_session_on_the_other() {
+    let Some(db) = fresh_postgres().await else { return };
+    let (org, _) = seed(&db.url).await;
+    let a = start_replica(&db.url, "sign-out-a");
+    let b = start_replica(&db.url, "sign-out-b");
+    let http = reqwest::Client::new();
+    let signed_in = http
+        .post(format!("{}/api/v1/session", a.base))
+        .json(&serde_json::json!({"email": "manager@x.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+
+    let on_b = format!("{}/api/v1/orgs/{org}/me/permissions", b.base);
+    for _ in 0..3 {
+        let warm = http.get(&on_b).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(warm.status(), 200, "B knows the session, and caches it");
+    }
+    let out = http
+        .delete(format!("{}/api/v1/session", a.base))
+        .header("cookie", &cookie)
+        .header("Origin", &a.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let ended = Instant::now();
+    loop {
+        let code = http.get(&on_b).header("cookie", &cookie).send().await.unwrap().status().as_u16();
+        if code == 401 {
+            break;
+        }
+        assert_eq!(code, 200);
+        assert!(ended.elapsed() < Duration::from_secs(5), "B still accepts a signed-out session after 5 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
