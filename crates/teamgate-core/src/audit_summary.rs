@@ -123,10 +123,17 @@ fn role_name(side: &Value) -> String {
     }
 }
 
-/// `plan from "free" to "pro", billing_email from none to "b@x.test"`: the
-/// members of two objects that differ, in key order.
+/// `billing_email set to "b@x.test", plan from "free" to "pro"`: the members
+/// of two objects that differ, in key order. A `null` side (nothing set yet,
+/// or nothing left) counts as an empty object.
 fn changed_fields(before: &Value, after: &Value) -> Option<String> {
-    let (Value::Object(b), Value::Object(a)) = (before, after) else { return None };
+    let empty = serde_json::Map::new();
+    let object = |v: &'_ Value| match v {
+        Value::Object(map) => Some(map.clone()),
+        Value::Null => Some(empty.clone()),
+        _ => None,
+    };
+    let (b, a) = (object(before)?, object(after)?);
     let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -136,6 +143,8 @@ fn changed_fields(before: &Value, after: &Value) -> Option<String> {
         .map(|k| match (b.get(k), a.get(k)) {
             // Nested objects (an agent's config) are too big for one sentence.
             (Some(Value::Object(_)), _) | (_, Some(Value::Object(_))) => k.to_string(),
+            (None | Some(Value::Null), new) => format!("{k} set to {}", show(new)),
+            (old, None | Some(Value::Null)) => format!("{k} cleared (was {})", show(old)),
             (old, new) => format!("{k} from {} to {}", show(old), show(new)),
         })
         .collect();
@@ -150,7 +159,8 @@ fn changed_fields(before: &Value, after: &Value) -> Option<String> {
 fn show(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => "none".to_string(),
-        Some(Value::String(s)) => format!("\"{}\"", cut(s)),
+        // JSON's quoting shows line breaks and quotes inside the value plainly.
+        Some(Value::String(s)) => cut(&Value::String(s.clone()).to_string()),
         Some(other) => cut(&other.to_string()),
     }
 }
@@ -239,7 +249,10 @@ mod tests {
         let e = event("billing.updated", ("billing", "Acme"), json!({"plan": "free", "billing_email": null}),
             json!({"plan": "pro", "billing_email": "b@x.test"}));
         assert_eq!(summarise(&e),
-            "ada@x.test changed billing: billing_email from none to \"b@x.test\", plan from \"free\" to \"pro\"");
+            "ada@x.test changed billing: billing_email set to \"b@x.test\", plan from \"free\" to \"pro\"");
+        let e = event("payment_settings.updated", ("payment_settings", "Acme"), Value::Null,
+            json!({"billing_address": "1 Main St\nSpringfield"}));
+        assert_eq!(summarise(&e), "ada@x.test changed the payment settings: billing_address set to \"1 Main St\\nSpringfield\"");
         let e = event("org_settings.updated", ("org", "Acme 2"), json!({"name": "Acme"}), json!({"name": "Acme 2"}));
         assert_eq!(summarise(&e), "ada@x.test changed the organisation's settings: name from \"Acme\" to \"Acme 2\"");
     }
@@ -258,6 +271,6 @@ mod tests {
         assert_eq!(summarise(&e), "ada@x.test did widget.frobbed on \"W\"");
         let long = "x".repeat(100);
         let e = event("org_settings.updated", ("org", "Acme"), json!({"name": "Acme"}), json!({"name": long}));
-        assert!(summarise(&e).ends_with("…\""), "{}", summarise(&e));
+        assert!(summarise(&e).ends_with("xx…"), "{}", summarise(&e));
     }
 }

@@ -69,6 +69,31 @@ pub fn filter_from_query(q: &HashMap<String, String>) -> ApiResult<AuditFilter> 
     })
 }
 
+/// The filters (and, for the export, `format`) as OpenAPI query parameters.
+pub fn query_parameters(export: bool) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let text = |name: &str, about: &str| {
+        json!({"name": name, "in": "query", "required": false, "description": about,
+            "schema": {"type": "string", "maxLength": MAX_FILTER_CHARS}})
+    };
+    let time = |name: &str, about: &str| {
+        json!({"name": name, "in": "query", "required": false, "description": about,
+            "schema": {"type": "string", "format": "date-time"}})
+    };
+    let mut params = vec![
+        text("action", "An exact action, or a prefix ending in `.` such as `member.`."),
+        text("actor", "The id of the actor (user or API key)."),
+        text("target", "The id of the target."),
+        time("since", "Events at or after this time (RFC 3339)."),
+        time("until", "Events before this time (RFC 3339)."),
+    ];
+    if export {
+        params.push(json!({"name": "format", "in": "query", "required": true,
+            "schema": {"type": "string", "enum": ["csv", "jsonl"]}}));
+    }
+    params
+}
+
 /// The `seq` a page starts below, from its cursor.
 pub fn cursor_seq(cursor: &str) -> ApiResult<i64> {
     match decode_cursor(cursor)? {
@@ -171,6 +196,7 @@ pub async fn export(State(state): State<AppState>, ctx: OrgContext,
 {
     let format = ExportFormat::parse(&q)?;
     let filter = filter_from_query(&q)?;
+    tracing::info!(org = %ctx.org.id, format = format.extension(), "audit log export");
     let body = Body::from_stream(export_stream(state.store.clone(), ctx.org.id.clone(), filter, format));
     let mut response = body.into_response();
     let headers = response.headers_mut();

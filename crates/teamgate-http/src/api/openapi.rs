@@ -89,6 +89,9 @@ fn parameters(decl: &RouteDecl) -> Value {
             "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}));
         params.push(json!({"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}}));
     }
+    if decl.method == axum::http::Method::GET && (decl.path.ends_with("/audit") || decl.path.ends_with("/audit/export")) {
+        params.extend(crate::api::audit::query_parameters(decl.path.ends_with("/export")));
+    }
     Value::Array(params)
 }
 

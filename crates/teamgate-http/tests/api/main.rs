@@ -2,6 +2,7 @@
 //! port 0 over a fresh database, and runs once on SQLite and once on
 //! PostgreSQL when `TEAMGATE_TEST_DATABASE_URL` names a server.
 
+mod audit;
 mod check;
 mod client;
 mod console;
