@@ -11,6 +11,7 @@ mod billing;
 mod features;
 mod inbox;
 mod orgs;
+mod invites;
 mod team;
 
 use std::sync::Arc;
