@@ -28,8 +28,8 @@ fn digit_runs(text: &str) -> Vec<Vec<Vec<u8>>> {
     let mut group: Vec<u8> = Vec::new();
     let mut separators = 0;
     for c in text.chars() {
-        if let Some(d) = c.to_digit(10) {
-            group.push(d as u8);
+        if let Some(d) = decimal_value(c) {
+            group.push(d);
             separators = 0;
             continue;
         }
@@ -50,6 +50,27 @@ fn digit_runs(text: &str) -> Vec<Vec<Vec<u8>>> {
         runs.push(groups);
     }
     runs
+}
+
+/// The value of a decimal digit of any script (`4`, full-width `４`, Arabic-Indic `٤`…),
+/// so a number cannot be slipped past by writing it in other digits.
+fn decimal_value(c: char) -> Option<u8> {
+    if let Some(d) = c.to_digit(10) {
+        return Some(d as u8);
+    }
+    if !c.is_numeric() {
+        return None;
+    }
+    // Unicode lays each script's digits out as runs of ten from its zero:
+    // walk back to where the run of numeric code points starts.
+    let mut start = c as u32;
+    for _ in 0..60 {
+        match char::from_u32(start - 1) {
+            Some(prev) if prev.is_numeric() => start -= 1,
+            _ => break,
+        }
+    }
+    Some(((c as u32 - start) % 10) as u8)
 }
 
 fn is_separator(c: char) -> bool {
@@ -99,6 +120,16 @@ fn luhn_valid(digits: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_in_other_scripts_digits_is_still_a_card_number() {
+        assert!(contains_card_number("Visa ４１１１１１１１１１１１１１１１"));
+        assert!(contains_card_number("٤١١١١١١١١١١١١١١١"));
+        assert!(!contains_card_number("Visa ending ４２４２"));
+        assert_eq!(decimal_value('７'), Some(7));
+        assert_eq!(decimal_value('٣'), Some(3));
+        assert_eq!(decimal_value('x'), None);
+    }
 
     #[test]
     fn well_known_test_numbers_are_found_however_they_are_written() {

@@ -23,8 +23,10 @@ impl SqlStore {
     {
         match acting {
             Acting::User { user_id } => {
-                let role = Self::role_in_tx(tx, org_id, user_id).await?;
-                Ok((user_id.clone(), role.map(Role::permissions).unwrap_or_default()))
+                // Removed a moment ago by a concurrent request: no longer a
+                // member, so the organisation is not theirs to see (404).
+                let role = Self::role_in_tx(tx, org_id, user_id).await?.ok_or(StoreError::NotFound)?;
+                Ok((user_id.clone(), role.permissions()))
             }
             Acting::ApiKey { role, created_by, .. } => {
                 let creator = Self::role_in_tx(tx, org_id, created_by).await?;
