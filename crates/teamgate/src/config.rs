@@ -10,6 +10,9 @@ pub struct Config {
     pub database_url: String,
     pub listen_url: Option<String>,
     pub public_url: String,
+    /// False when the public URL is only the default built from `bind`;
+    /// `serve` then builds it from the address it actually bound (port 0).
+    pub public_url_given: bool,
     pub smtp_url: Option<String>,
     pub outbox_dir: String,
     pub invite_ttl_hours: u32,
@@ -63,6 +66,7 @@ impl Config {
             bind,
             database_url,
             listen_url: args.listen_url.clone().or(file.listen_url).filter(|u| !u.is_empty()),
+            public_url_given: args.public_url.is_some() || file.public_url.is_some(),
             public_url,
             smtp_url: args.smtp_url.clone().or(file.smtp_url).filter(|u| !u.is_empty()),
             outbox_dir,

@@ -16,7 +16,13 @@ pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let empty = !store.has_users().await.map_err(|e| e.to_string())?;
     let store: Arc<dyn Store> = Arc::new(store);
-    let mut settings = Settings::new(&config.public_url);
+    // Bind first, so a default public URL names the port really bound.
+    let listener = TcpListener::bind(&config.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = if config.public_url_given { config.public_url.clone() } else { format!("http://{addr}") };
+    let mut settings = Settings::new(&public_url);
     settings.smtp_url = config.smtp_url.clone();
     settings.outbox_dir = config.outbox_dir.clone().into();
     settings.invite_ttl = time::Duration::hours(config.invite_ttl_hours.into());
@@ -41,11 +47,7 @@ pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
         println!("the database already has data, so no demo organisation was added");
     }
 
-    let listener = TcpListener::bind(&config.bind)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%addr, public_url = %config.public_url, "teamgate listening");
+    tracing::info!(%addr, %public_url, "teamgate listening");
     println!("teamgate listening on http://{addr}");
     teamgate_http::serve(listener, state, shutdown_signal()).await.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)

@@ -87,7 +87,14 @@
     content.appendChild(notice);
   }
 
+  // The newest state shown; an older answer that arrives late is ignored.
+  var shownVersion = -1;
+
   function apply(data) {
+    if (typeof data.version === "number") {
+      if (data.version < shownVersion) return;
+      shownVersion = data.version;
+    }
     var allowed = new Set(data.permissions);
     body.dataset.role = data.role;
     document.querySelectorAll("span.role").forEach(function (el) { el.textContent = roleNames[data.role] || data.role; });
@@ -97,10 +104,38 @@
     body.dataset.permissionsVersion = String(data.version);
   }
 
-  var events = new EventSource("/api/v1/orgs/" + org + "/events");
-  events.addEventListener("permissions", function (e) { apply(JSON.parse(e.data)); });
-  events.addEventListener("removed", function () {
-    events.close();
-    window.location.href = "/removed";
+  // A stream only reports changes made after it opened. One opened late (after
+  // a dropped connection, or on a page restored from the back/forward cache)
+  // asks once where the member stands now.
+  function catchUp() {
+    fetch("/api/v1/orgs/" + org + "/me/permissions", { headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status === 404) window.location.href = "/removed";
+        return r.ok ? r.json() : null;
+      })
+      .then(function (data) { if (data && data.role !== body.dataset.role) apply(data); })
+      .catch(function () {});
+  }
+
+  var events = null;
+
+  function follow() {
+    events = new EventSource("/api/v1/orgs/" + org + "/events");
+    events.addEventListener("open", catchUp);
+    events.addEventListener("permissions", function (e) { apply(JSON.parse(e.data)); });
+    events.addEventListener("removed", function () {
+      events.close();
+      window.location.href = "/removed";
+    });
+  }
+
+  // Browsers keep left pages, connections and all, in the back/forward cache;
+  // a few such streams would take every connection the browser allows to this
+  // site, and the next page would never load. Close on leaving, reopen on return.
+  window.addEventListener("pagehide", function () {
+    if (events) events.close();
+    events = null;
   });
+  window.addEventListener("pageshow", function () { if (!events) follow(); });
+  follow();
 })();
