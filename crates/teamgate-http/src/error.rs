@@ -229,15 +229,28 @@ pub struct ErrorCode(pub &'static str, pub Option<Permission>);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// A JSON body whose rejection is a 422 problem, not axum's plain text.
+/// A JSON object body whose rejection is a 422 problem, not axum's plain text.
+///
+/// Every body of the API is an object: an array or a bare value is refused
+/// before serde sees it, since serde would read `["x", {}]` into a struct
+/// field by field, by position.
 pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Body(value)),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(ApiError::Invalid(describe_rejection(rejection))),
+        };
+        if !value.is_object() {
+            return Err(ApiError::invalid("the body must be a JSON object"));
+        }
+        // Read again from bytes so a mismatch names the field it is in.
+        let bytes = serde_json::to_vec(&value).map_err(|e| ApiError::Internal(e.to_string()))?;
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(body)) => Ok(Body(body)),
             Err(rejection) => Err(ApiError::Invalid(describe_rejection(rejection))),
         }
     }

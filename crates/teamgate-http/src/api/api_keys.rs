@@ -1,15 +1,18 @@
 //! API keys: create (the secret shown once), list (never the secret), revoke.
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use teamgate_core::clock::{parse_timestamp, unix_millis};
 use teamgate_core::Role;
 use teamgate_store::{ApiKey, NewApiKey};
 
 use crate::api::members::{acting, parse_role_field};
-use crate::api::{clean_name, Page};
+use crate::api::{clean_name, Page, Paging};
 use crate::auth::token::{hash_token, new_token};
 use crate::error::{ApiError, ApiResult, Body};
 use crate::gate::OrgContext;
@@ -47,9 +50,14 @@ pub async fn issue(state: &AppState, ctx: &OrgContext, name: String, role: Role)
     Ok((key, secret))
 }
 
-pub async fn list(State(state): State<AppState>, ctx: OrgContext) -> ApiResult<Json<Page<teamgate_store::ApiKey>>> {
-    let items = state.store.api_keys(&ctx.org.id).await?;
-    Ok(Json(Page { items, next_cursor: None }))
+/// Live keys, oldest first, paged like every list (`limit`, `cursor`).
+pub async fn list(State(state): State<AppState>, ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Page<ApiKey>>>
+{
+    let paging = Paging::from_query(&q)?;
+    let keys = state.store.api_keys(&ctx.org.id).await?;
+    let created_ms = |k: &ApiKey| parse_timestamp(&k.created_at).map_or(0, unix_millis);
+    Ok(Json(paging.page_of(keys, |k| (created_ms(k), k.id.clone()))?))
 }
 
 pub async fn revoke(State(state): State<AppState>, ctx: OrgContext,

@@ -19,6 +19,7 @@ pub mod members;
 pub mod openapi;
 pub mod orgs;
 pub mod probes;
+pub mod schemas;
 pub mod session;
 
 use serde::Serialize;
@@ -70,6 +71,26 @@ impl Paging {
         };
         let cursor = q.get("cursor").filter(|c| !c.is_empty()).cloned();
         Ok(Paging { limit, cursor })
+    }
+
+    /// A page of a short list held in memory whole, in `position` order:
+    /// the rows after the cursor, at most `limit` of them.
+    pub fn page_of<T>(&self, rows: Vec<T>, position: impl Fn(&T) -> (i64, String))
+        -> Result<Page<T>, crate::error::ApiError>
+    {
+        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        let mut rows: Vec<T> =
+            rows.into_iter().filter(|r| after.as_ref().is_none_or(|a| position(r) > *a)).collect();
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next_cursor = match rows.last() {
+            Some(last) if more => {
+                let (a, b) = position(last);
+                Some(encode_cursor(a, &b))
+            }
+            _ => None,
+        };
+        Ok(Page { items: rows, next_cursor })
     }
 }
 

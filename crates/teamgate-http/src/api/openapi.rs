@@ -29,7 +29,7 @@ pub fn document(decls: &[RouteDecl]) -> Value {
                 "session": {"type": "apiKey", "in": "cookie", "name": crate::auth::session::COOKIE_NAME},
                 "apiKey": {"type": "http", "scheme": "bearer"},
             },
-            "schemas": {"Problem": problem_schema()},
+            "schemas": components(),
         },
     })
 }
@@ -39,6 +39,13 @@ static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
 
 pub async fn serve(axum::extract::State(state): axum::extract::State<crate::AppState>) -> Json<Value> {
     Json(DOCUMENT.get_or_init(|| document(crate::routes::all(state).decls())).clone())
+}
+
+/// `Problem` and the shapes of [`crate::api::schemas`].
+fn components() -> Value {
+    let mut schemas = crate::api::schemas::components();
+    schemas.insert("Problem".into(), problem_schema());
+    Value::Object(schemas)
 }
 
 fn operation(decl: &RouteDecl) -> Value {
@@ -124,7 +131,11 @@ fn responses(decl: &RouteDecl) -> Value {
         ("200", Some(json!({"application/json": {"schema": {}}})))
     };
     let mut success = json!({"description": "Done."});
-    if let Some(content) = content {
+    if let Some(mut content) = content {
+        let schema = crate::api::schemas::success(&decl.method, decl.path);
+        if let (Some(json), Some(schema)) = (content.get_mut("application/json"), schema) {
+            json["schema"] = schema;
+        }
         success["content"] = content;
     }
     out.insert(code.to_string(), success);
@@ -140,6 +151,15 @@ fn string(max: u32) -> Value {
     json!({"type": "string", "maxLength": max})
 }
 
+/// A name: trimmed by the server, so it needs one character that is not a space.
+fn name(max: u32) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S"})
+}
+
+fn new_password() -> Value {
+    json!({"type": "string", "minLength": crate::auth::password::MIN_PASSWORD_CHARS, "maxLength": 1024})
+}
+
 fn request_schema(decl: &RouteDecl) -> Option<Value> {
     use axum::http::Method;
     let role = json!({"type": "string", "enum": ["admin", "manager", "staff", "viewer", "billing"]});
@@ -149,19 +169,25 @@ fn request_schema(decl: &RouteDecl) -> Option<Value> {
         (&Method::POST, "/api/v1/session") => json!({"type": "object", "required": ["email", "password"],
             "properties": {"email": string(254), "password": string(1024)}}),
         (&Method::PATCH, "/api/v1/me") => json!({"type": "object", "required": ["current_password"],
-            "properties": {"name": string(100), "password": string(1024), "current_password": string(1024)}}),
-        (&Method::POST, "/api/v1/orgs") => json!({"type": "object", "required": ["name"], "properties": {"name": string(100)}}),
+            "properties": {"name": name(100), "password": new_password(), "current_password": string(1024)}}),
+        (&Method::POST, "/api/v1/orgs") => json!({"type": "object", "required": ["name"], "properties": {"name": name(100)}}),
         (&Method::POST, "/api/v1/orgs/{org}/check") => json!({"oneOf": [one_check.clone(),
             {"type": "object", "required": ["checks"], "properties": {"checks": {"type": "array", "items": one_check, "maxItems": 200}}}]}),
-        (&Method::PATCH, "/api/v1/orgs/{org}/settings") => json!({"type": "object", "properties": {"name": string(100)}}),
+        // `name: null` leaves the name as it is.
+        (&Method::PATCH, "/api/v1/orgs/{org}/settings") => json!({"type": "object", "properties": {"name":
+            {"type": ["string", "null"], "minLength": 1, "maxLength": 100, "pattern": "\\S"}}}),
         (&Method::PATCH, "/api/v1/orgs/{org}/members/{user}") => json!({"type": "object", "required": ["role"], "properties": {"role": role}}),
         (&Method::POST, "/api/v1/orgs/{org}/invites") => json!({"type": "object", "required": ["email", "role"],
-            "properties": {"email": string(254), "role": role}}),
+            "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}, "role": role}}),
         (&Method::POST, "/api/v1/orgs/{org}/api-keys") => json!({"type": "object", "required": ["name", "role"],
-            "properties": {"name": string(100), "role": role}}),
+            "properties": {"name": name(100), "role": role}}),
         (&Method::POST, "/api/v1/invites/accept") => json!({"type": "object", "required": ["token"],
-            "properties": {"token": string(200), "name": string(100), "password": string(1024)}}),
-        (m, _) if *m == Method::POST || *m == Method::PATCH => json!({"type": "object"}),
+            "properties": {"token": {"type": "string", "minLength": 1, "maxLength": 200}, "name": string(100),
+                "password": new_password()}}),
+        (m, path) if crate::api::schemas::takes_no_body(m, path) => return None,
+        (m, path) if *m == Method::POST || *m == Method::PATCH => {
+            crate::api::schemas::request(m, path).unwrap_or_else(|| json!({"type": "object"}))
+        }
         _ => return None,
     };
     Some(schema)

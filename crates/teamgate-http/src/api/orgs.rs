@@ -1,13 +1,15 @@
 //! Organisations: create, the caller's permissions, roles, settings.
 
-use axum::extract::State;
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use teamgate_core::Role;
 
-use crate::api::{clean_name, Page};
+use crate::api::{clean_name, Page, Paging};
 use crate::error::{ApiResult, Body};
 use crate::gate::{OrgContext, SignedIn};
 use crate::AppState;
@@ -35,10 +37,15 @@ pub async fn my_permissions(ctx: OrgContext) -> Json<Value> {
     }))
 }
 
-pub async fn roles() -> Json<Page<Value>> {
-    let items = Role::ALL
-        .iter()
-        .map(|r| {
+/// The built-in roles, paged like every list (`limit`, `cursor`).
+pub async fn roles(Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Page<Value>>> {
+    let paging = Paging::from_query(&q)?;
+    let roles: Vec<(usize, Role)> = Role::ALL.into_iter().enumerate().collect();
+    let page = paging.page_of(roles, |(i, r)| (*i as i64, r.key().to_string()))?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|(_, r)| {
             json!({
                 "key": r.key(),
                 "name": r.name(),
@@ -48,7 +55,7 @@ pub async fn roles() -> Json<Page<Value>> {
             })
         })
         .collect();
-    Json(Page { items, next_cursor: None })
+    Ok(Json(Page { items, next_cursor: page.next_cursor }))
 }
 
 pub async fn settings(ctx: OrgContext) -> Json<Value> {

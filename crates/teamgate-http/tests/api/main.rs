@@ -5,6 +5,7 @@
 mod audit;
 mod check;
 mod client;
+mod conformance;
 mod console;
 mod feature_console;
 mod feature_input;

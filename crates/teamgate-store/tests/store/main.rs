@@ -3,6 +3,7 @@
 
 mod audit_log;
 mod features;
+mod membership_properties;
 
 use teamgate_core::audit::{Actor, ActorType, Context};
 use teamgate_core::clock::from_unix_millis;
