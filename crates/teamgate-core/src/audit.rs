@@ -62,7 +62,13 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { kind: ActorType::System, id: None, label: Some("teamgate".into()), role: None, on_behalf_of: None }
+        Actor {
+            kind: ActorType::System,
+            id: None,
+            label: Some("teamgate".into()),
+            role: None,
+            on_behalf_of: None,
+        }
     }
 }
 
@@ -206,18 +212,31 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { next_seq: 1, prev_hash: GENESIS_HASH.to_string(), checked: 0 }
+        ChainVerifier {
+            next_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            checked: 0,
+        }
     }
 }
 
 impl ChainVerifier {
     pub fn push(&mut self, event: &AuditEvent) -> Result<(), ChainBreak> {
-        let broken = |problem: String| ChainBreak { id: event.id.clone(), seq: event.seq, problem };
+        let broken = |problem: String| ChainBreak {
+            id: event.id.clone(),
+            seq: event.seq,
+            problem,
+        };
         if event.seq != self.next_seq {
-            return Err(broken(format!("expected seq {}, found {}", self.next_seq, event.seq)));
+            return Err(broken(format!(
+                "expected seq {}, found {}",
+                self.next_seq, event.seq
+            )));
         }
         if event.prev_hash != self.prev_hash {
-            return Err(broken("prev_hash does not match the previous event's hash".into()));
+            return Err(broken(
+                "prev_hash does not match the previous event's hash".into(),
+            ));
         }
         if event.compute_hash() != event.hash {
             return Err(broken("hash does not match the event's content".into()));
@@ -248,9 +267,20 @@ mod tests {
                 on_behalf_of: None,
             },
             action: action.into(),
-            target: Target { kind: "member".into(), id: Some("u2".into()), label: Some("b@x.test".into()) },
-            changes: Changes { before: json!({"role": "staff"}), after: json!({"role": "manager"}) },
-            context: Context { ip: Some("127.0.0.1".into()), user_agent: None, request_id: Some("r".into()) },
+            target: Target {
+                kind: "member".into(),
+                id: Some("u2".into()),
+                label: Some("b@x.test".into()),
+            },
+            changes: Changes {
+                before: json!({"role": "staff"}),
+                after: json!({"role": "manager"}),
+            },
+            context: Context {
+                ip: Some("127.0.0.1".into()),
+                user_agent: None,
+                request_id: Some("r".into()),
+            },
             outcome: Outcome::Success,
         }
     }
@@ -259,13 +289,16 @@ mod tests {
         let mut prev = GENESIS_HASH.to_string();
         (1..=n)
             .map(|seq| {
-                let e = AuditEvent::seal(draft("member.role_changed"), ChainPosition {
-                    id: format!("e{seq}"),
-                    seq,
-                    org_id: "o".into(),
-                    occurred_at: "2026-12-04T10:31:07.412Z".into(),
-                    prev_hash: prev.clone(),
-                });
+                let e = AuditEvent::seal(
+                    draft("member.role_changed"),
+                    ChainPosition {
+                        id: format!("e{seq}"),
+                        seq,
+                        org_id: "o".into(),
+                        occurred_at: "2026-12-04T10:31:07.412Z".into(),
+                        prev_hash: prev.clone(),
+                    },
+                );
                 prev = e.hash.clone();
                 e
             })

@@ -19,7 +19,10 @@ pub fn summarise(event: &AuditEvent) -> String {
     let target = target_name(event);
     let before = &event.changes.before;
     let after = &event.changes.after;
-    let (noun, verb) = event.action.split_once('.').unwrap_or((event.action.as_str(), ""));
+    let (noun, verb) = event
+        .action
+        .split_once('.')
+        .unwrap_or((event.action.as_str(), ""));
 
     match event.action.as_str() {
         "access.denied" => {
@@ -27,7 +30,10 @@ pub fn summarise(event: &AuditEvent) -> String {
             match after.get("missing_permission").and_then(Value::as_str) {
                 Some(p) => format!("{actor} was refused {route} (needs {p})"),
                 None => {
-                    let code = after.get("code").and_then(Value::as_str).unwrap_or("refused");
+                    let code = after
+                        .get("code")
+                        .and_then(Value::as_str)
+                        .unwrap_or("refused");
                     format!("{actor} was refused {route} ({code})")
                 }
             }
@@ -43,7 +49,11 @@ pub fn summarise(event: &AuditEvent) -> String {
         "member.profile_updated" => {
             let mut parts = Vec::new();
             if let Some(name) = after.get("name") {
-                parts.push(format!("name from {} to {}", show(before.get("name")), show(Some(name))));
+                parts.push(format!(
+                    "name from {} to {}",
+                    show(before.get("name")),
+                    show(Some(name))
+                ));
             }
             if after.get("password").is_some() {
                 parts.push("password".to_string());
@@ -57,14 +67,24 @@ pub fn summarise(event: &AuditEvent) -> String {
         "invite.created" => format!("{actor} invited {target} as {}", role_name(after)),
         "invite.resent" => format!("{actor} resent the invite to {target}"),
         "invite.revoked" => format!("{actor} revoked the invite to {target}"),
-        "invite.accepted" => format!("{actor} accepted the invite and joined as {}", role_name(after)),
-        "api_key.created" => format!("{actor} created API key {target} with role {}", role_name(after)),
+        "invite.accepted" => format!(
+            "{actor} accepted the invite and joined as {}",
+            role_name(after)
+        ),
+        "api_key.created" => format!(
+            "{actor} created API key {target} with role {}",
+            role_name(after)
+        ),
         "api_key.revoked" => format!("{actor} revoked API key {target}"),
         "org.created" => format!("{actor} created the organisation {target}"),
         // These three are about the organisation itself, whose name the target holds.
-        "org_settings.updated" => settings_change(&actor, "the organisation's settings", before, after),
+        "org_settings.updated" => {
+            settings_change(&actor, "the organisation's settings", before, after)
+        }
         "billing.updated" => settings_change(&actor, "billing", before, after),
-        "payment_settings.updated" => settings_change(&actor, "the payment settings", before, after),
+        "payment_settings.updated" => {
+            settings_change(&actor, "the payment settings", before, after)
+        }
         "campaign.launched" => format!("{actor} launched campaign {target}"),
         "conversation.created" => format!("{actor} recorded a new conversation with {target}"),
         "conversation.replied" => format!("{actor} replied to the conversation with {target}"),
@@ -107,7 +127,11 @@ fn actor_name(event: &AuditEvent) -> String {
 
 fn target_name(event: &AuditEvent) -> String {
     let t = &event.target;
-    let label = t.label.as_deref().or(t.id.as_deref()).unwrap_or("(unnamed)");
+    let label = t
+        .label
+        .as_deref()
+        .or(t.id.as_deref())
+        .unwrap_or("(unnamed)");
     match t.kind.as_str() {
         // Things with free-form names are quoted, so the sentence stays readable.
         "member" | "invite" | "route" => label.to_string(),
@@ -118,7 +142,10 @@ fn target_name(event: &AuditEvent) -> String {
 /// "Staff" for `{"role": "staff"}`; the raw value for a role this version does not know.
 fn role_name(side: &Value) -> String {
     match side.get("role").and_then(Value::as_str) {
-        Some(key) => key.parse::<Role>().map(|r| r.name().to_string()).unwrap_or_else(|_| key.to_string()),
+        Some(key) => key
+            .parse::<Role>()
+            .map(|r| r.name().to_string())
+            .unwrap_or_else(|_| key.to_string()),
         None => "no role".to_string(),
     }
 }
@@ -196,7 +223,11 @@ mod tests {
                 on_behalf_of: None,
             },
             action: action.into(),
-            target: Target { kind: target.0.into(), id: Some("t1".into()), label: Some(target.1.into()) },
+            target: Target {
+                kind: target.0.into(),
+                id: Some("t1".into()),
+                label: Some(target.1.into()),
+            },
             changes: Changes { before, after },
             context: Context::default(),
             outcome: Outcome::Success,
@@ -207,62 +238,130 @@ mod tests {
 
     #[test]
     fn a_role_change_names_both_members_and_both_roles() {
-        let e = event("member.role_changed", ("member", "bob@x.test"), json!({"role": "staff"}),
-            json!({"role": "manager"}));
-        assert_eq!(summarise(&e), "ada@x.test changed bob@x.test's role from Staff to Manager");
+        let e = event(
+            "member.role_changed",
+            ("member", "bob@x.test"),
+            json!({"role": "staff"}),
+            json!({"role": "manager"}),
+        );
+        assert_eq!(
+            summarise(&e),
+            "ada@x.test changed bob@x.test's role from Staff to Manager"
+        );
     }
 
     #[test]
     fn an_invite_names_the_address_and_the_role() {
-        let e = event("invite.created", ("invite", "carl@x.test"), Value::Null,
-            json!({"email": "carl@x.test", "role": "viewer"}));
+        let e = event(
+            "invite.created",
+            ("invite", "carl@x.test"),
+            Value::Null,
+            json!({"email": "carl@x.test", "role": "viewer"}),
+        );
         assert_eq!(summarise(&e), "ada@x.test invited carl@x.test as Viewer");
     }
 
     #[test]
     fn a_refusal_names_the_route_and_the_missing_permission() {
-        let mut e = event("access.denied", ("route", ""), Value::Null,
-            json!({"code": "forbidden", "missing_permission": "roles:view"}));
+        let mut e = event(
+            "access.denied",
+            ("route", ""),
+            Value::Null,
+            json!({"code": "forbidden", "missing_permission": "roles:view"}),
+        );
         e.actor.label = Some("viewer@x.test".into());
-        e.target = Target { kind: "route".into(), id: Some("GET /api/v1/orgs/{org}/roles".into()), label: None };
-        assert_eq!(summarise(&e), "viewer@x.test was refused GET /api/v1/orgs/{org}/roles (needs roles:view)");
+        e.target = Target {
+            kind: "route".into(),
+            id: Some("GET /api/v1/orgs/{org}/roles".into()),
+            label: None,
+        };
+        assert_eq!(
+            summarise(&e),
+            "viewer@x.test was refused GET /api/v1/orgs/{org}/roles (needs roles:view)"
+        );
 
         e.changes.after = json!({"code": "csrf", "missing_permission": null});
-        assert_eq!(summarise(&e), "viewer@x.test was refused GET /api/v1/orgs/{org}/roles (csrf)");
+        assert_eq!(
+            summarise(&e),
+            "viewer@x.test was refused GET /api/v1/orgs/{org}/roles (csrf)"
+        );
     }
 
     #[test]
     fn an_api_key_actor_is_called_an_api_key() {
-        let mut e = event("chat_agent.created", ("chat_agent", "Helpdesk"), Value::Null, json!({"name": "Helpdesk"}));
+        let mut e = event(
+            "chat_agent.created",
+            ("chat_agent", "Helpdesk"),
+            Value::Null,
+            json!({"name": "Helpdesk"}),
+        );
         e.actor.kind = ActorType::ApiKey;
         e.actor.label = Some("ci".into());
-        assert_eq!(summarise(&e), "API key \"ci\" created chat agent \"Helpdesk\"");
+        assert_eq!(
+            summarise(&e),
+            "API key \"ci\" created chat agent \"Helpdesk\""
+        );
     }
 
     #[test]
     fn an_update_lists_what_changed_and_leaves_out_nested_detail() {
-        let e = event("chat_agent.updated", ("chat_agent", "Bot"),
+        let e = event(
+            "chat_agent.updated",
+            ("chat_agent", "Bot"),
             json!({"name": "Bot", "config": {"greeting": "hi"}}),
-            json!({"name": "Bot", "config": {"greeting": "hello"}}));
-        assert_eq!(summarise(&e), "ada@x.test changed chat agent \"Bot\": config");
+            json!({"name": "Bot", "config": {"greeting": "hello"}}),
+        );
+        assert_eq!(
+            summarise(&e),
+            "ada@x.test changed chat agent \"Bot\": config"
+        );
 
-        let e = event("billing.updated", ("billing", "Acme"), json!({"plan": "free", "billing_email": null}),
-            json!({"plan": "pro", "billing_email": "b@x.test"}));
+        let e = event(
+            "billing.updated",
+            ("billing", "Acme"),
+            json!({"plan": "free", "billing_email": null}),
+            json!({"plan": "pro", "billing_email": "b@x.test"}),
+        );
         assert_eq!(summarise(&e),
             "ada@x.test changed billing: billing_email set to \"b@x.test\", plan from \"free\" to \"pro\"");
-        let e = event("payment_settings.updated", ("payment_settings", "Acme"), Value::Null,
-            json!({"billing_address": "1 Main St\nSpringfield"}));
+        let e = event(
+            "payment_settings.updated",
+            ("payment_settings", "Acme"),
+            Value::Null,
+            json!({"billing_address": "1 Main St\nSpringfield"}),
+        );
         assert_eq!(summarise(&e), "ada@x.test changed the payment settings: billing_address set to \"1 Main St\\nSpringfield\"");
-        let e = event("org_settings.updated", ("org", "Acme 2"), json!({"name": "Acme"}), json!({"name": "Acme 2"}));
-        assert_eq!(summarise(&e), "ada@x.test changed the organisation's settings: name from \"Acme\" to \"Acme 2\"");
+        let e = event(
+            "org_settings.updated",
+            ("org", "Acme 2"),
+            json!({"name": "Acme"}),
+            json!({"name": "Acme 2"}),
+        );
+        assert_eq!(
+            summarise(&e),
+            "ada@x.test changed the organisation's settings: name from \"Acme\" to \"Acme 2\""
+        );
     }
 
     #[test]
     fn removals_and_departures_say_what_role_was_held() {
-        let e = event("member.removed", ("member", "bob@x.test"), json!({"role": "staff"}), Value::Null);
+        let e = event(
+            "member.removed",
+            ("member", "bob@x.test"),
+            json!({"role": "staff"}),
+            Value::Null,
+        );
         assert_eq!(summarise(&e), "ada@x.test removed bob@x.test (was Staff)");
-        let e = event("member.left", ("member", "bob@x.test"), json!({"role": "billing"}), Value::Null);
-        assert_eq!(summarise(&e), "bob@x.test left the organisation (was Billing)");
+        let e = event(
+            "member.left",
+            ("member", "bob@x.test"),
+            json!({"role": "billing"}),
+            Value::Null,
+        );
+        assert_eq!(
+            summarise(&e),
+            "bob@x.test left the organisation (was Billing)"
+        );
     }
 
     #[test]
@@ -270,7 +369,12 @@ mod tests {
         let e = event("widget.frobbed", ("widget", "W"), Value::Null, Value::Null);
         assert_eq!(summarise(&e), "ada@x.test did widget.frobbed on \"W\"");
         let long = "x".repeat(100);
-        let e = event("org_settings.updated", ("org", "Acme"), json!({"name": "Acme"}), json!({"name": long}));
+        let e = event(
+            "org_settings.updated",
+            ("org", "Acme"),
+            json!({"name": "Acme"}),
+            json!({"name": long}),
+        );
         assert!(summarise(&e).ends_with("xx…"), "{}", summarise(&e));
     }
 }

@@ -74,7 +74,11 @@ fn decimal_value(c: char) -> Option<u8> {
 }
 
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}'
+        )
 }
 
 /// True when some consecutive whole groups of a run hold 13 to 19 digits
@@ -105,7 +109,11 @@ fn luhn_valid(digits: &[u8]) -> bool {
             let d = u32::from(d);
             if i % 2 == 1 {
                 let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
             } else {
                 d
             }
@@ -123,7 +131,9 @@ mod tests {
 
     #[test]
     fn a_number_in_other_scripts_digits_is_still_a_card_number() {
-        assert!(contains_card_number("Visa ４１１１１１１１１１１１１１１１"));
+        assert!(contains_card_number(
+            "Visa ４１１１１１１１１１１１１１１１"
+        ));
         assert!(contains_card_number("٤١١١١١١١١١١١١١١١"));
         assert!(!contains_card_number("Visa ending ４２４２"));
         assert_eq!(decimal_value('７'), Some(7));

@@ -122,7 +122,10 @@ pub const PERMISSION_COUNT: usize = {
     n
 };
 
-const _: () = assert!(PERMISSION_COUNT <= 64, "a PermissionSet holds at most 64 permissions");
+const _: () = assert!(
+    PERMISSION_COUNT <= 64,
+    "a PermissionSet holds at most 64 permissions"
+);
 
 const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -145,7 +148,9 @@ pub struct Permission(u8);
 
 /// A permission string that is not in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a permission of the catalog (expected feature:action, such as chat_agents:view)")]
+#[error(
+    "`{0}` is not a permission of the catalog (expected feature:action, such as chat_agents:view)"
+)]
 pub struct UnknownPermission(pub String);
 
 impl Permission {
@@ -265,16 +270,31 @@ mod tests {
 
     #[test]
     fn malformed_or_unknown_names_are_refused() {
-        for bad in ["", ":", "chat_agents", "chat_agents:", ":view", "chat_agents:fly", "x:view",
-            "chat_agents:view:x", "CHAT_AGENTS:view", " chat_agents:view"]
-        {
+        for bad in [
+            "",
+            ":",
+            "chat_agents",
+            "chat_agents:",
+            ":view",
+            "chat_agents:fly",
+            "x:view",
+            "chat_agents:view:x",
+            "CHAT_AGENTS:view",
+            " chat_agents:view",
+        ] {
             assert!(bad.parse::<Permission>().is_err(), "{bad:?} was accepted");
         }
     }
 
     #[test]
     fn permissions_read_in_plain_words() {
-        assert_eq!(Permission::of("team", "change_role").describe(), "change role Team Members");
-        assert_eq!(Permission::of("chat_agents", "edit").describe(), "edit Chat Agents");
+        assert_eq!(
+            Permission::of("team", "change_role").describe(),
+            "change role Team Members"
+        );
+        assert_eq!(
+            Permission::of("chat_agents", "edit").describe(),
+            "edit Chat Agents"
+        );
     }
 }

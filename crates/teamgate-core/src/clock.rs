@@ -31,14 +31,20 @@ impl ManualClock {
     }
 
     pub fn advance(&self, by: Duration) {
-        let mut now = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -47,7 +53,9 @@ const RFC3339_MILLIS: &[FormatItem<'static>] =
 
 /// `2026-12-04T10:31:07.412Z`: UTC, milliseconds, the form every timestamp of the API takes.
 pub fn format_timestamp(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC).format(RFC3339_MILLIS).unwrap_or_default()
+    t.to_offset(UtcOffset::UTC)
+        .format(RFC3339_MILLIS)
+        .unwrap_or_default()
 }
 
 /// Milliseconds since the Unix epoch, the form timestamps are stored in.

@@ -36,14 +36,26 @@ mod tests {
 
     #[test]
     fn addresses_differing_in_case_or_spaces_are_one() {
-        assert_eq!(normalise_email("  Member@Example.TEST ").unwrap(), "member@example.test");
+        assert_eq!(
+            normalise_email("  Member@Example.TEST ").unwrap(),
+            "member@example.test"
+        );
     }
 
     #[test]
     fn what_is_not_an_address_is_refused() {
-        for bad in ["", "plain", "@x.test", "a@", "a@@x.test", "a b@x.test", "a@x..test",
-            "a@.x", "<a>@x.test", "a@x.test\r\nBcc: c@d.test"]
-        {
+        for bad in [
+            "",
+            "plain",
+            "@x.test",
+            "a@",
+            "a@@x.test",
+            "a b@x.test",
+            "a@x..test",
+            "a@.x",
+            "<a>@x.test",
+            "a@x.test\r\nBcc: c@d.test",
+        ] {
             assert!(normalise_email(bad).is_err(), "{bad:?}");
         }
     }

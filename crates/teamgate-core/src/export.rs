@@ -8,9 +8,26 @@
 use crate::audit::AuditEvent;
 
 pub const CSV_COLUMNS: &[&str] = &[
-    "seq", "id", "occurred_at", "actor_type", "actor_id", "actor_label", "actor_role",
-    "actor_on_behalf_of", "action", "target_type", "target_id", "target_label", "before",
-    "after", "ip", "user_agent", "request_id", "outcome", "prev_hash", "hash",
+    "seq",
+    "id",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "actor_role",
+    "actor_on_behalf_of",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "before",
+    "after",
+    "ip",
+    "user_agent",
+    "request_id",
+    "outcome",
+    "prev_hash",
+    "hash",
 ];
 
 /// One JSON Lines line, with its newline.
@@ -28,7 +45,13 @@ pub fn csv_header() -> String {
 /// One CSV row, with its line ending.
 pub fn csv_row(e: &AuditEvent) -> String {
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-    let json = |v: &serde_json::Value| if v.is_null() { String::new() } else { v.to_string() };
+    let json = |v: &serde_json::Value| {
+        if v.is_null() {
+            String::new()
+        } else {
+            v.to_string()
+        }
+    };
     csv_record(
         [
             e.seq.to_string(),
@@ -66,7 +89,9 @@ pub fn neutralise(cell: String) -> String {
 }
 
 fn csv_record(cells: impl Iterator<Item = String>) -> String {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     let cells: Vec<String> = cells.collect();
     if writer.write_record(&cells).is_err() {
         return String::new();
@@ -84,13 +109,23 @@ mod tests {
         assert_eq!(neutralise("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralise("-1".into()), "'-1");
         assert_eq!(neutralise("plain".into()), "plain");
-        let row = csv_record(["a,b".to_string(), "say \"hi\"".to_string(), "line\nbreak".to_string()].into_iter());
+        let row = csv_record(
+            [
+                "a,b".to_string(),
+                "say \"hi\"".to_string(),
+                "line\nbreak".to_string(),
+            ]
+            .into_iter(),
+        );
         assert_eq!(row, "\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\"\r\n");
     }
 
     #[test]
     fn the_header_names_every_column() {
         assert!(csv_header().starts_with("seq,id,occurred_at,"));
-        assert_eq!(csv_header().trim_end().split(',').count(), CSV_COLUMNS.len());
+        assert_eq!(
+            csv_header().trim_end().split(',').count(),
+            CSV_COLUMNS.len()
+        );
     }
 }

@@ -75,13 +75,16 @@ impl PermissionSet {
 
 impl FromIterator<Permission> for PermissionSet {
     fn from_iter<I: IntoIterator<Item = Permission>>(iter: I) -> Self {
-        iter.into_iter().fold(PermissionSet::EMPTY, PermissionSet::with)
+        iter.into_iter()
+            .fold(PermissionSet::EMPTY, PermissionSet::with)
     }
 }
 
 impl fmt::Debug for PermissionSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter().map(|p| p.to_string())).finish()
+        f.debug_set()
+            .entries(self.iter().map(|p| p.to_string()))
+            .finish()
     }
 }
 
@@ -116,6 +119,9 @@ mod tests {
             .iter()
             .map(|s| s.parse::<Permission>().unwrap())
             .collect();
-        assert_eq!(set.sorted_names(), vec!["analytics:view", "logs:view", "team:view"]);
+        assert_eq!(
+            set.sorted_names(),
+            vec!["analytics:view", "logs:view", "team:view"]
+        );
     }
 }

@@ -15,7 +15,11 @@ pub struct WindowLimiter<K> {
 
 impl<K: Hash + Eq + Clone> WindowLimiter<K> {
     pub fn new(limit: u32, window: Duration) -> Self {
-        WindowLimiter { limit, window, windows: HashMap::new() }
+        WindowLimiter {
+            limit,
+            window,
+            windows: HashMap::new(),
+        }
     }
 
     /// True when `key` has used up its attempts in the current window.

@@ -24,7 +24,13 @@ pub enum Role {
 pub struct UnknownRole(pub String);
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Manager, Role::Staff, Role::Viewer, Role::Billing];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Staff,
+        Role::Viewer,
+        Role::Billing,
+    ];
 
     pub const fn key(self) -> &'static str {
         match self {
@@ -73,7 +79,12 @@ impl Role {
                 "inbox",
                 "analytics",
             ])
-            .union(named(&["logs:view", "team:view", "roles:view", "audit_log:view"])),
+            .union(named(&[
+                "logs:view",
+                "team:view",
+                "roles:view",
+                "audit_log:view",
+            ])),
             Role::Staff => whole_features(&["inbox"]).union(named(&[
                 "chat_agents:view",
                 "whatsapp_agents:view",
@@ -98,12 +109,19 @@ fn whole_features(features: &[&str]) -> PermissionSet {
     CATALOG
         .iter()
         .filter(|f| features.contains(&f.key))
-        .flat_map(|f| f.actions.iter().filter_map(|a| Permission::lookup(f.key, a)))
+        .flat_map(|f| {
+            f.actions
+                .iter()
+                .filter_map(|a| Permission::lookup(f.key, a))
+        })
         .collect()
 }
 
 fn named(names: &[&str]) -> PermissionSet {
-    names.iter().filter_map(|n| n.parse::<Permission>().ok()).collect()
+    names
+        .iter()
+        .filter_map(|n| n.parse::<Permission>().ok())
+        .collect()
 }
 
 impl fmt::Display for Role {
@@ -153,12 +171,23 @@ mod tests {
     fn manager_matches_the_contract() {
         let p = names(Role::Manager);
         assert_eq!(p.len(), 4 + 4 + 4 + 5 + 4 + 2 + 4);
-        for want in ["campaigns:launch", "inbox:assign", "analytics:export", "logs:view",
-            "team:view", "roles:view", "audit_log:view"]
-        {
+        for want in [
+            "campaigns:launch",
+            "inbox:assign",
+            "analytics:export",
+            "logs:view",
+            "team:view",
+            "roles:view",
+            "audit_log:view",
+        ] {
             assert!(p.contains(&want.to_string()), "{want}");
         }
-        for absent in ["team:invite", "api_keys:view", "billing:view", "audit_log:export"] {
+        for absent in [
+            "team:invite",
+            "api_keys:view",
+            "billing:view",
+            "audit_log:export",
+        ] {
             assert!(!p.contains(&absent.to_string()), "{absent}");
         }
     }
@@ -167,15 +196,32 @@ mod tests {
     fn staff_viewer_and_billing_match_the_contract() {
         assert_eq!(
             names(Role::Staff),
-            vec!["campaigns:view", "chat_agents:view", "inbox:assign", "inbox:close",
-                "inbox:reply", "inbox:view", "logs:view", "team:view", "voice_agents:view",
-                "whatsapp_agents:view"]
+            vec![
+                "campaigns:view",
+                "chat_agents:view",
+                "inbox:assign",
+                "inbox:close",
+                "inbox:reply",
+                "inbox:view",
+                "logs:view",
+                "team:view",
+                "voice_agents:view",
+                "whatsapp_agents:view"
+            ]
         );
-        assert_eq!(names(Role::Viewer), vec!["analytics:view", "audit_log:view", "logs:view"]);
+        assert_eq!(
+            names(Role::Viewer),
+            vec!["analytics:view", "audit_log:view", "logs:view"]
+        );
         assert_eq!(
             names(Role::Billing),
-            vec!["billing:edit", "billing:view", "payment_settings:edit",
-                "payment_settings:view", "usage:view"]
+            vec![
+                "billing:edit",
+                "billing:view",
+                "payment_settings:edit",
+                "payment_settings:view",
+                "usage:view"
+            ]
         );
     }
 

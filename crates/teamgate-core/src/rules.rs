@@ -53,7 +53,10 @@ impl MembershipChange<'_> {
 }
 
 /// Rules 2, 3 and 4 for `PATCH /members/{user}`.
-pub fn check_role_change(change: MembershipChange<'_>, new_role: Role) -> Result<(), RuleViolation> {
+pub fn check_role_change(
+    change: MembershipChange<'_>,
+    new_role: Role,
+) -> Result<(), RuleViolation> {
     if change.actor_user == change.target_user {
         return Err(RuleViolation::OwnRole);
     }
@@ -117,9 +120,13 @@ pub fn decide(role: Role, permission: Permission) -> Decision {
 mod tests {
     use super::*;
 
-    fn change<'a>(actor: &'a str, actor_role: Role, target: &'a str, target_role: Role, admins: u64)
-        -> MembershipChange<'a>
-    {
+    fn change<'a>(
+        actor: &'a str,
+        actor_role: Role,
+        target: &'a str,
+        target_role: Role,
+        admins: u64,
+    ) -> MembershipChange<'a> {
         MembershipChange {
             actor_user: actor,
             actor_permissions: actor_role.permissions(),
@@ -132,8 +139,14 @@ mod tests {
     #[test]
     fn a_manager_cannot_give_admin_or_billing() {
         let manager = Role::Manager.permissions();
-        assert_eq!(may_grant(manager, Role::Admin), Err(RuleViolation::RoleCeiling));
-        assert_eq!(may_grant(manager, Role::Billing), Err(RuleViolation::RoleCeiling));
+        assert_eq!(
+            may_grant(manager, Role::Admin),
+            Err(RuleViolation::RoleCeiling)
+        );
+        assert_eq!(
+            may_grant(manager, Role::Billing),
+            Err(RuleViolation::RoleCeiling)
+        );
         assert_eq!(may_grant(manager, Role::Staff), Ok(()));
         assert_eq!(may_grant(manager, Role::Viewer), Ok(()));
     }
@@ -141,13 +154,19 @@ mod tests {
     #[test]
     fn nobody_changes_their_own_role() {
         let c = change("a", Role::Admin, "a", Role::Admin, 5);
-        assert_eq!(check_role_change(c, Role::Viewer), Err(RuleViolation::OwnRole));
+        assert_eq!(
+            check_role_change(c, Role::Viewer),
+            Err(RuleViolation::OwnRole)
+        );
     }
 
     #[test]
     fn the_last_admin_cannot_be_demoted_removed_or_leave() {
         let c = change("a", Role::Admin, "b", Role::Admin, 1);
-        assert_eq!(check_role_change(c, Role::Staff), Err(RuleViolation::LastAdmin));
+        assert_eq!(
+            check_role_change(c, Role::Staff),
+            Err(RuleViolation::LastAdmin)
+        );
         assert_eq!(check_removal(c), Err(RuleViolation::LastAdmin));
         assert_eq!(check_leave(Role::Admin, 1), Err(RuleViolation::LastAdmin));
         let two = change("a", Role::Admin, "b", Role::Admin, 2);
@@ -160,7 +179,10 @@ mod tests {
     #[test]
     fn a_member_above_the_actor_cannot_be_touched() {
         let c = change("m", Role::Manager, "b", Role::Billing, 1);
-        assert_eq!(check_role_change(c, Role::Viewer), Err(RuleViolation::RoleCeiling));
+        assert_eq!(
+            check_role_change(c, Role::Viewer),
+            Err(RuleViolation::RoleCeiling)
+        );
         assert_eq!(check_removal(c), Err(RuleViolation::RoleCeiling));
     }
 

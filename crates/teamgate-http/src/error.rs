@@ -116,14 +116,18 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => "Sign in, or send a valid API key.".into(),
             ApiError::Forbidden(p) => {
-                format!("Your role does not allow you to {} (needs {p}).", p.describe())
+                format!(
+                    "Your role does not allow you to {} (needs {p}).",
+                    p.describe()
+                )
             }
             ApiError::Refused(r) => r.detail().into(),
             ApiError::NotFound => "There is no such thing in this organisation.".into(),
             ApiError::MethodNotAllowed => "This address does not take that method.".into(),
             ApiError::Conflict { detail, .. } => detail.clone(),
             ApiError::InviteGone => {
-                "This invite can no longer be used: it expired, was used, revoked or replaced.".into()
+                "This invite can no longer be used: it expired, was used, revoked or replaced."
+                    .into()
             }
             ApiError::Invalid(detail) => detail.clone(),
             ApiError::RateLimited { retry_after_secs } => {
@@ -163,7 +167,10 @@ impl From<StoreError> for ApiError {
             StoreError::Rule(rule) => rule.into(),
             StoreError::InviteGone => ApiError::InviteGone,
             StoreError::Invalid(detail) => ApiError::Invalid(detail),
-            StoreError::Conflict(code) => ApiError::Conflict { code, detail: conflict_detail(code) },
+            StoreError::Conflict(code) => ApiError::Conflict {
+                code,
+                detail: conflict_detail(code),
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -176,8 +183,9 @@ impl From<RuleViolation> for ApiError {
             RuleViolation::RoleCeiling => ApiError::Refused(Refusal::RoleCeiling),
             RuleViolation::LastAdmin => ApiError::Conflict {
                 code: "last_admin",
-                detail: "An organisation must keep at least one admin; make someone else admin first."
-                    .into(),
+                detail:
+                    "An organisation must keep at least one admin; make someone else admin first."
+                        .into(),
             },
         }
     }
@@ -212,13 +220,18 @@ impl IntoResponse for ApiError {
         }
         let mut response = (status, body.to_string()).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let ApiError::RateLimited { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 headers.insert(header::RETRY_AFTER, v);
             }
         }
-        response.extensions_mut().insert(ErrorCode(self.code(), self.missing_permission()));
+        response
+            .extensions_mut()
+            .insert(ErrorCode(self.code(), self.missing_permission()));
         response
     }
 }
@@ -258,8 +271,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 
 fn describe_rejection(r: JsonRejection) -> String {
     match r {
-        JsonRejection::MissingJsonContentType(_) => "send a JSON body with Content-Type: application/json".into(),
-        JsonRejection::JsonSyntaxError(e) => format!("the body is not valid JSON: {}", e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => {
+            "send a JSON body with Content-Type: application/json".into()
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            format!("the body is not valid JSON: {}", e.body_text())
+        }
         JsonRejection::JsonDataError(e) => format!("the body does not fit: {}", e.body_text()),
         other => other.body_text(),
     }

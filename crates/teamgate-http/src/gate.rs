@@ -63,10 +63,17 @@ pub struct RequestMeta(pub Context);
 impl RequestMeta {
     fn of(req: &Request) -> RequestMeta {
         let headers = req.headers();
-        let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let ip = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
         let user_agent = header_text(headers, header::USER_AGENT.as_str(), 512);
         let request_id = header_text(headers, "x-request-id", 128);
-        RequestMeta(Context { ip, user_agent, request_id })
+        RequestMeta(Context {
+            ip,
+            user_agent,
+            request_id,
+        })
     }
 }
 
@@ -86,7 +93,10 @@ pub struct SignedIn {
 
 impl SignedIn {
     pub fn audit(&self, role: Option<Role>) -> AuditMeta {
-        AuditMeta { actor: user_actor(&self.user, role), context: self.meta.0.clone() }
+        AuditMeta {
+            actor: user_actor(&self.user, role),
+            context: self.meta.0.clone(),
+        }
     }
 }
 
@@ -106,7 +116,10 @@ pub struct OrgContext {
 
 impl OrgContext {
     pub fn audit(&self) -> AuditMeta {
-        AuditMeta { actor: self.actor(), context: self.meta.0.clone() }
+        AuditMeta {
+            actor: self.actor(),
+            context: self.meta.0.clone(),
+        }
     }
 
     pub fn actor(&self) -> Actor {
@@ -148,7 +161,13 @@ macro_rules! from_extensions {
 
             async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
                 parts.extensions.get::<$t>().cloned().ok_or_else(|| {
-                    ApiError::Internal(concat!(stringify!($t), " asked for on a route whose gate does not give it").into())
+                    ApiError::Internal(
+                        concat!(
+                            stringify!($t),
+                            " asked for on a route whose gate does not give it"
+                        )
+                        .into(),
+                    )
                 })
             }
         }
@@ -175,7 +194,9 @@ pub async fn enforce(State(g): State<GateState>, mut req: Request, next: Next) -
             let ctx = req.extensions().get::<OrgContext>().cloned();
             let response = next.run(req).await;
             // A rule refused it inside the handler (own role, ceiling…): also a 403 to record.
-            if let (Some(ctx), Some(code)) = (ctx, response.extensions().get::<crate::error::ErrorCode>()) {
+            if let (Some(ctx), Some(code)) =
+                (ctx, response.extensions().get::<crate::error::ErrorCode>())
+            {
                 if response.status() == axum::http::StatusCode::FORBIDDEN {
                     let denied = Denied {
                         route: g.decl.label(),
@@ -199,16 +220,20 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
     if g.decl.gate == Gate::Public {
         let caller = caller::resolve(state, req.headers()).await.ok().flatten();
         let signed_in = caller.and_then(|c| match c {
-            Caller::User { user, session_hash } => {
-                Some(SignedIn { user, session_hash, meta: meta.clone() })
-            }
+            Caller::User { user, session_hash } => Some(SignedIn {
+                user,
+                session_hash,
+                meta: meta.clone(),
+            }),
             Caller::ApiKey(_) => None,
         });
         req.extensions_mut().insert(MaybeSignedIn(signed_in, meta));
         return Ok(());
     }
 
-    let caller = caller::resolve(state, req.headers()).await?.ok_or(ApiError::Unauthenticated)?;
+    let caller = caller::resolve(state, req.headers())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
     // Console pages are for people; a key is refused there as if absent.
     if g.decl.surface == Surface::Console && matches!(caller, Caller::ApiKey(_)) {
         return Err(ApiError::Unauthenticated);
@@ -227,7 +252,11 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
             if !csrf_ok {
                 return Err(ApiError::Refused(Refusal::Csrf));
             }
-            req.extensions_mut().insert(SignedIn { user, session_hash, meta });
+            req.extensions_mut().insert(SignedIn {
+                user,
+                session_hash,
+                meta,
+            });
             return Ok(());
         }
         Gate::Member => None,
@@ -240,7 +269,11 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
     tracing::Span::current().record("org", org.id.as_str());
     let (role, permissions) = match &caller {
         Caller::User { user, .. } => {
-            let member = state.store.membership(&org.id, &user.id).await?.ok_or(ApiError::NotFound)?;
+            let member = state
+                .store
+                .membership(&org.id, &user.id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
             (member.role, member.role.permissions())
         }
         Caller::ApiKey(key) => {
@@ -250,16 +283,29 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
             }
             // Rule 7: capped by the creator's current permissions; gone with the creator.
             let creator = state.store.membership(&org.id, &key.created_by).await?;
-            let Some(creator) = creator else { return Err(ApiError::Unauthenticated) };
-            (key.role, api_key_permissions(key.role, Some(creator.role.permissions())))
+            let Some(creator) = creator else {
+                return Err(ApiError::Unauthenticated);
+            };
+            (
+                key.role,
+                api_key_permissions(key.role, Some(creator.role.permissions())),
+            )
         }
     };
-    let ctx = OrgContext { org, caller, role, permissions, meta };
+    let ctx = OrgContext {
+        org,
+        caller,
+        role,
+        permissions,
+        meta,
+    };
 
     let refusal = if !csrf_ok {
         Some(ApiError::Refused(Refusal::Csrf))
     } else {
-        permission.filter(|p| !permissions.contains(*p)).map(ApiError::Forbidden)
+        permission
+            .filter(|p| !permissions.contains(*p))
+            .map(ApiError::Forbidden)
     };
     if permission.is_some() {
         crate::metrics::record_check(refusal.is_none(), started);
@@ -284,7 +330,11 @@ pub async fn record_denial(state: &AppState, ctx: &OrgContext, decl: &RouteDecl,
 
 async fn record(state: &AppState, ctx: &OrgContext, denied: Denied) {
     tracing::info!(org = %ctx.org.id, route = %denied.route, code = %denied.code, "access denied");
-    if let Err(err) = state.store.record_denied(&ctx.org.id, denied, &ctx.audit(), state.now()).await {
+    if let Err(err) = state
+        .store
+        .record_denied(&ctx.org.id, denied, &ctx.audit(), state.now())
+        .await
+    {
         tracing::error!(error = %err, "could not record access.denied");
     }
 }
@@ -292,7 +342,11 @@ async fn record(state: &AppState, ctx: &OrgContext, denied: Denied) {
 async fn org_param(req: &mut Request) -> Option<String> {
     let (mut parts, body) = std::mem::take(req).into_parts();
     let params = parts.extract::<RawPathParams>().await.ok();
-    let org = params.and_then(|p| p.iter().find(|(k, _)| *k == "org").map(|(_, v)| v.to_string()));
+    let org = params.and_then(|p| {
+        p.iter()
+            .find(|(k, _)| *k == "org")
+            .map(|(_, v)| v.to_string())
+    });
     *req = Request::from_parts(parts, body);
     // Ids are UUIDs; anything else cannot name an organisation.
     org.filter(|id| uuid::Uuid::parse_str(id).is_ok())

@@ -33,9 +33,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()>
-{
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -38,7 +38,8 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let stats = state.store.cache().stats();
     metrics::counter!("teamgate_cache_hits_total").absolute(stats.hits);
     metrics::counter!("teamgate_cache_misses_total").absolute(stats.misses);
-    metrics::counter!("teamgate_invalidations_received_total").absolute(stats.invalidations_received);
+    metrics::counter!("teamgate_invalidations_received_total")
+        .absolute(stats.invalidations_received);
     metrics::gauge!("teamgate_cache_trusted").set(if stats.trusted { 1.0 } else { 0.0 });
     let text = install().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)

@@ -36,7 +36,11 @@ pub fn layer(router: Router) -> Router {
         .on_response(|res: &Response<_>, latency: Duration, span: &Span| {
             span.record("status", res.status().as_u16());
             span.record("latency_ms", latency.as_secs_f64() * 1000.0);
-            tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "answered");
+            tracing::info!(
+                status = res.status().as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "answered"
+            );
         })
         .on_failure(());
     router

@@ -60,8 +60,14 @@ mod tests {
 
     #[test]
     fn the_origin_is_scheme_host_and_port() {
-        assert_eq!(Settings::new("http://127.0.0.1:8080/").origin(), "http://127.0.0.1:8080");
-        assert_eq!(Settings::new("https://gate.example.test/base").origin(), "https://gate.example.test");
+        assert_eq!(
+            Settings::new("http://127.0.0.1:8080/").origin(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            Settings::new("https://gate.example.test/base").origin(),
+            "https://gate.example.test"
+        );
         assert!(Settings::new("https://gate.example.test").secure_cookies());
     }
 }

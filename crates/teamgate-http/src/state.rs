@@ -33,12 +33,25 @@ pub(crate) struct SignInLimits {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> AppState {
         let limits = SignInLimits {
-            per_email: Mutex::new(WindowLimiter::new(settings.signin_failures_per_email, settings.signin_window)),
-            per_client: Mutex::new(WindowLimiter::new(settings.signin_failures_per_client, settings.signin_window)),
-            invites_per_actor: Mutex::new(WindowLimiter::new(settings.invites_per_actor_hour, time::Duration::hours(1))),
-            invites_per_org: Mutex::new(WindowLimiter::new(settings.invites_per_org_day, time::Duration::days(1))),
+            per_email: Mutex::new(WindowLimiter::new(
+                settings.signin_failures_per_email,
+                settings.signin_window,
+            )),
+            per_client: Mutex::new(WindowLimiter::new(
+                settings.signin_failures_per_client,
+                settings.signin_window,
+            )),
+            invites_per_actor: Mutex::new(WindowLimiter::new(
+                settings.invites_per_actor_hour,
+                time::Duration::hours(1),
+            )),
+            invites_per_org: Mutex::new(WindowLimiter::new(
+                settings.invites_per_org_day,
+                time::Duration::days(1),
+            )),
         };
-        let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(settings.outbox_dir.clone(), MAIL_FROM));
+        let mailer: Arc<dyn Mailer> =
+            Arc::new(OutboxMailer::new(settings.outbox_dir.clone(), MAIL_FROM));
         AppState {
             store,
             clock,

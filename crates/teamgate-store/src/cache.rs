@@ -35,7 +35,11 @@ pub struct Change {
 impl Change {
     /// A change to one person rather than one organisation.
     pub fn of_user(user_id: &str) -> Change {
-        Change { org_id: String::new(), user_id: Some(user_id.to_string()), version: 0 }
+        Change {
+            org_id: String::new(),
+            user_id: Some(user_id.to_string()),
+            version: 0,
+        }
     }
 
     pub fn is_user_change(&self) -> bool {
@@ -44,7 +48,12 @@ impl Change {
 
     /// `org:user:version`, the NOTIFY payload.
     pub fn to_payload(&self) -> String {
-        format!("{}:{}:{}", self.org_id, self.user_id.as_deref().unwrap_or(""), self.version)
+        format!(
+            "{}:{}:{}",
+            self.org_id,
+            self.user_id.as_deref().unwrap_or(""),
+            self.version
+        )
     }
 
     pub fn from_payload(payload: &str) -> Option<Change> {
@@ -55,7 +64,11 @@ impl Change {
         if org_id.is_empty() && user.is_empty() {
             return None;
         }
-        Some(Change { org_id, user_id: (!user.is_empty()).then(|| user.to_string()), version })
+        Some(Change {
+            org_id,
+            user_id: (!user.is_empty()).then(|| user.to_string()),
+            version,
+        })
     }
 }
 
@@ -119,7 +132,11 @@ impl PermissionCache {
             return None;
         }
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let role = entries.members.get(org_id).and_then(|m| m.get(user_id)).map(|m| m.role);
+        let role = entries
+            .members
+            .get(org_id)
+            .and_then(|m| m.get(user_id))
+            .map(|m| m.role);
         self.count(role.is_some());
         role
     }
@@ -129,7 +146,11 @@ impl PermissionCache {
             return None;
         }
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let member = entries.members.get(org_id).and_then(|m| m.get(user_id)).cloned();
+        let member = entries
+            .members
+            .get(org_id)
+            .and_then(|m| m.get(user_id))
+            .cloned();
         self.count(member.is_some());
         member
     }
@@ -157,7 +178,11 @@ impl PermissionCache {
     pub(crate) fn fill_member(&self, epoch: u64, member: &Member, org_id: &str) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if self.is_trusted() && self.epoch.load(Ordering::Acquire) == epoch {
-            entries.members.entry(org_id.to_string()).or_default().insert(member.user_id.clone(), member.clone());
+            entries
+                .members
+                .entry(org_id.to_string())
+                .or_default()
+                .insert(member.user_id.clone(), member.clone());
         }
     }
 
@@ -174,7 +199,11 @@ impl PermissionCache {
             return None;
         }
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let user = entries.sessions.get(token_hash).filter(|(_, expires)| *expires > now_ms).map(|(u, _)| u.clone());
+        let user = entries
+            .sessions
+            .get(token_hash)
+            .filter(|(_, expires)| *expires > now_ms)
+            .map(|(u, _)| u.clone());
         self.count(user.is_some());
         user
     }
@@ -182,7 +211,9 @@ impl PermissionCache {
     pub(crate) fn fill_session(&self, epoch: u64, token_hash: &str, user: &User, expires_ms: i64) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if self.is_trusted() && self.epoch.load(Ordering::Acquire) == epoch {
-            entries.sessions.insert(token_hash.to_string(), (user.clone(), expires_ms));
+            entries
+                .sessions
+                .insert(token_hash.to_string(), (user.clone(), expires_ms));
         }
     }
 
@@ -235,7 +266,9 @@ impl PermissionCache {
     /// Hearing stopped: stop answering from the cache.
     pub fn distrust(&self) {
         if self.trusted.swap(false, Ordering::AcqRel) {
-            tracing::warn!("change notifications lost; answering from the database until they resume");
+            tracing::warn!(
+                "change notifications lost; answering from the database until they resume"
+            );
         }
     }
 
@@ -281,9 +314,17 @@ mod tests {
     fn a_fill_after_an_invalidation_is_refused() {
         let cache = PermissionCache::new(true);
         let epoch = cache.epoch();
-        cache.apply(Change { org_id: "o".into(), user_id: Some("u".into()), version: 2 });
+        cache.apply(Change {
+            org_id: "o".into(),
+            user_id: Some("u".into()),
+            version: 2,
+        });
         cache.fill_member(epoch, &member(Role::Admin), "o");
-        assert_eq!(cache.role("o", "u"), None, "a stale read must not be cached");
+        assert_eq!(
+            cache.role("o", "u"),
+            None,
+            "a stale read must not be cached"
+        );
         cache.fill_member(cache.epoch(), &member(Role::Viewer), "o");
         assert_eq!(cache.role("o", "u"), Some(Role::Viewer));
     }
@@ -295,18 +336,34 @@ mod tests {
         cache.distrust();
         assert_eq!(cache.role("o", "u"), None);
         cache.reset_and_trust();
-        assert_eq!(cache.role("o", "u"), None, "everything cached before is flushed");
+        assert_eq!(
+            cache.role("o", "u"),
+            None,
+            "everything cached before is flushed"
+        );
     }
 
     #[test]
     fn a_user_change_drops_that_users_sessions_only() {
         let cache = PermissionCache::new(true);
-        let ada = User { id: "a".into(), email: "a@x.test".into(), name: "A".into() };
-        let bob = User { id: "b".into(), email: "b@x.test".into(), name: "B".into() };
+        let ada = User {
+            id: "a".into(),
+            email: "a@x.test".into(),
+            name: "A".into(),
+        };
+        let bob = User {
+            id: "b".into(),
+            email: "b@x.test".into(),
+            name: "B".into(),
+        };
         cache.fill_session(cache.epoch(), "s1", &ada, 100);
         cache.fill_session(cache.epoch(), "s2", &bob, 100);
         assert_eq!(cache.session("s1", 50), Some(ada.clone()));
-        assert_eq!(cache.session("s1", 150), None, "an expired session is not answered");
+        assert_eq!(
+            cache.session("s1", 150),
+            None,
+            "an expired session is not answered"
+        );
         cache.apply(Change::of_user("a"));
         assert_eq!(cache.session("s1", 50), None);
         assert_eq!(cache.session("s2", 50), Some(bob));
@@ -314,9 +371,17 @@ mod tests {
 
     #[test]
     fn payloads_round_trip() {
-        let c = Change { org_id: "o".into(), user_id: Some("u".into()), version: 7 };
+        let c = Change {
+            org_id: "o".into(),
+            user_id: Some("u".into()),
+            version: 7,
+        };
         assert_eq!(Change::from_payload(&c.to_payload()), Some(c));
-        let org_only = Change { org_id: "o".into(), user_id: None, version: 3 };
+        let org_only = Change {
+            org_id: "o".into(),
+            user_id: None,
+            version: 3,
+        };
         assert_eq!(Change::from_payload(&org_only.to_payload()), Some(org_only));
         let person = Change::of_user("u");
         assert_eq!(Change::from_payload(&person.to_payload()), Some(person));

@@ -158,7 +158,11 @@ pub struct Billing {
 /// Until billing is set: the free plan, invoices to nobody.
 impl Default for Billing {
     fn default() -> Billing {
-        Billing { plan: PLANS[0].to_string(), billing_email: None, updated_at: None }
+        Billing {
+            plan: PLANS[0].to_string(),
+            billing_email: None,
+            updated_at: None,
+        }
     }
 }
 

@@ -53,7 +53,13 @@ impl<'s> MigrationSource<'s> for Embedded {
                         Backend::Postgres => step.postgres,
                     };
                     let sql = format!("{}\n{own}", step.shared);
-                    Migration::new(step.version, Cow::Borrowed(step.description), MigrationType::Simple, Cow::Owned(sql), false)
+                    Migration::new(
+                        step.version,
+                        Cow::Borrowed(step.description),
+                        MigrationType::Simple,
+                        Cow::Owned(sql),
+                        false,
+                    )
                 })
                 .collect())
         })

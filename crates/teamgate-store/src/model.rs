@@ -21,7 +21,9 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("user", &self.user).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -107,9 +109,15 @@ pub(crate) fn before_after(before: Value, after: Value) -> teamgate_core::audit:
 /// transaction, so a member demoted a moment ago cannot still act as before.
 #[derive(Debug, Clone)]
 pub enum Acting {
-    User { user_id: String },
+    User {
+        user_id: String,
+    },
     /// An API key: its own role, capped by its creator's current permissions.
-    ApiKey { key_id: String, role: Role, created_by: String },
+    ApiKey {
+        key_id: String,
+        role: Role,
+        created_by: String,
+    },
 }
 
 /// An invite as admins see it (never its token).

@@ -7,10 +7,15 @@ use sqlx::AnyPool;
 
 use crate::error::StoreResult;
 
-
 pub(crate) async fn open(url: &str) -> StoreResult<AnyPool> {
-    let pool = AnyPoolOptions::new().max_connections(10).connect(url).await?;
-    crate::migrations::migrator(crate::Backend::Postgres).await?.run(&pool).await?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(10)
+        .connect(url)
+        .await?;
+    crate::migrations::migrator(crate::Backend::Postgres)
+        .await?
+        .run(&pool)
+        .await?;
     Ok(pool)
 }
 
@@ -20,9 +25,11 @@ pub(crate) const CHANNEL: &str = "teamgate_changes";
 /// Listens for other replicas' changes for as long as the process runs.
 /// While not listening, the cache is distrusted; on every (re)connect it is
 /// flushed, since changes made meanwhile were not heard.
-pub(crate) async fn listen(url: String, cache: std::sync::Arc<crate::cache::PermissionCache>,
-    ready: tokio::sync::oneshot::Sender<()>)
-{
+pub(crate) async fn listen(
+    url: String,
+    cache: std::sync::Arc<crate::cache::PermissionCache>,
+    ready: tokio::sync::oneshot::Sender<()>,
+) {
     use sqlx::postgres::PgListener;
     use std::time::Duration;
 

@@ -41,7 +41,11 @@ impl Drop for TestDatabase {
 pub fn fresh_sqlite() -> TestDatabase {
     let dir = std::env::temp_dir().join(format!("teamgate-test-{}", Uuid::new_v4()));
     let url = format!("sqlite://{}/teamgate.db", dir.display());
-    TestDatabase { label: "sqlite", url, sqlite_dir: Some(dir) }
+    TestDatabase {
+        label: "sqlite",
+        url,
+        sqlite_dir: Some(dir),
+    }
 }
 
 /// A new, empty PostgreSQL schema, or `None` (announced once) when no server is configured.
@@ -61,7 +65,11 @@ pub async fn fresh_postgres() -> Option<TestDatabase> {
         .unwrap_or_else(|e| panic!("cannot create test schema: {e}"));
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options[search_path]={schema}");
-    Some(TestDatabase { label: "postgres", url, sqlite_dir: None })
+    Some(TestDatabase {
+        label: "postgres",
+        url,
+        sqlite_dir: None,
+    })
 }
 
 /// Both databases a storage test must run on (PostgreSQL only when configured).

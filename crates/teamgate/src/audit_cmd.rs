@@ -12,7 +12,9 @@ use crate::cli::{ExportArgs, ExportFormat};
 use crate::config::Config;
 
 async fn open(config: &Config) -> Result<SqlStore, String> {
-    SqlStore::connect(&config.database_url).await.map_err(|e| format!("cannot open the database: {e}"))
+    SqlStore::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
 }
 
 pub async fn verify(config: Config, org: Option<String>) -> Result<ExitCode, String> {
@@ -28,7 +30,10 @@ pub async fn verify(config: Config, org: Option<String>) -> Result<ExitCode, Str
     };
     let mut total = 0;
     for org_id in orgs {
-        let count = store.audit_count(&org_id).await.map_err(|e| e.to_string())?;
+        let count = store
+            .audit_count(&org_id)
+            .await
+            .map_err(|e| e.to_string())?;
         let bar = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(count);
             bar.set_style(
@@ -47,10 +52,16 @@ pub async fn verify(config: Config, org: Option<String>) -> Result<ExitCode, Str
         bar.finish_and_clear();
         total += report.events_checked;
         if let Some(broken) = report.first_bad_event {
-            println!("organisation {org_id}: BROKEN at event {} (seq {}): {}", broken.id, broken.seq, broken.problem);
+            println!(
+                "organisation {org_id}: BROKEN at event {} (seq {}): {}",
+                broken.id, broken.seq, broken.problem
+            );
             return Ok(ExitCode::from(1));
         }
-        println!("organisation {org_id}: {} events, chain intact", report.events_checked);
+        println!(
+            "organisation {org_id}: {} events, chain intact",
+            report.events_checked
+        );
     }
     println!("ok: {total} events verified");
     Ok(ExitCode::SUCCESS)
@@ -58,12 +69,21 @@ pub async fn verify(config: Config, org: Option<String>) -> Result<ExitCode, Str
 
 pub async fn export(config: Config, args: ExportArgs) -> Result<ExitCode, String> {
     let store = open(&config).await?;
-    if store.org(&args.org).await.map_err(|e| e.to_string())?.is_none() {
+    if store
+        .org(&args.org)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
         return Err(format!("no organisation {}", args.org));
     }
     let time = |s: &Option<String>, what: &str| -> Result<Option<i64>, String> {
         s.as_deref()
-            .map(|t| parse_timestamp(t).map(unix_millis).ok_or(format!("--{what} must be an RFC 3339 time")))
+            .map(|t| {
+                parse_timestamp(t)
+                    .map(unix_millis)
+                    .ok_or(format!("--{what} must be an RFC 3339 time"))
+            })
             .transpose()
     };
     let filter = AuditFilter {
@@ -81,7 +101,10 @@ pub async fn export(config: Config, args: ExportArgs) -> Result<ExitCode, String
     }
     let mut after = 0;
     loop {
-        let batch = store.audit_batch(&args.org, &filter, after, 1_000).await.map_err(|e| e.to_string())?;
+        let batch = store
+            .audit_batch(&args.org, &filter, after, 1_000)
+            .await
+            .map_err(|e| e.to_string())?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for event in &batch {

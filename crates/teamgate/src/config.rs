@@ -52,28 +52,60 @@ impl Config {
             None => FileSettings::default(),
         };
         let bind = pick(&args.bind, &file.bind, || "127.0.0.1:8080".to_string());
-        let data_dir = pick(&args.data_dir, &file.data_dir, || "./teamgate-data".to_string());
+        let data_dir = pick(&args.data_dir, &file.data_dir, || {
+            "./teamgate-data".to_string()
+        });
         let data_dir = data_dir.trim_end_matches('/').to_string();
         let database_url = pick(&args.database_url, &file.database_url, || {
             format!("sqlite://{data_dir}/teamgate.db")
         });
-        let public_url = pick(&args.public_url, &file.public_url, || format!("http://{bind}"));
+        let public_url = pick(&args.public_url, &file.public_url, || {
+            format!("http://{bind}")
+        });
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(format!("the public URL must start with http:// or https://, not `{public_url}`"));
+            return Err(format!(
+                "the public URL must start with http:// or https://, not `{public_url}`"
+            ));
         }
-        let outbox_dir = pick(&args.outbox_dir, &file.outbox_dir, || format!("{data_dir}/outbox"));
+        let outbox_dir = pick(&args.outbox_dir, &file.outbox_dir, || {
+            format!("{data_dir}/outbox")
+        });
         Ok(Config {
             bind,
             database_url,
-            listen_url: args.listen_url.clone().or(file.listen_url).filter(|u| !u.is_empty()),
+            listen_url: args
+                .listen_url
+                .clone()
+                .or(file.listen_url)
+                .filter(|u| !u.is_empty()),
             public_url_given: args.public_url.is_some() || file.public_url.is_some(),
             public_url,
-            smtp_url: args.smtp_url.clone().or(file.smtp_url).filter(|u| !u.is_empty()),
+            smtp_url: args
+                .smtp_url
+                .clone()
+                .or(file.smtp_url)
+                .filter(|u| !u.is_empty()),
             outbox_dir,
-            invite_ttl_hours: positive(args.invite_ttl_hours.or(file.invite_ttl_hours), 168, "invite TTL")?,
-            invites_per_member_hour: positive(args.invites_per_member_hour.or(file.invites_per_member_hour), 100, "invites per member and hour")?,
-            invites_per_org_day: positive(args.invites_per_org_day.or(file.invites_per_org_day), 1000, "invites per organisation and day")?,
-            log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            invite_ttl_hours: positive(
+                args.invite_ttl_hours.or(file.invite_ttl_hours),
+                168,
+                "invite TTL",
+            )?,
+            invites_per_member_hour: positive(
+                args.invites_per_member_hour
+                    .or(file.invites_per_member_hour),
+                100,
+                "invites per member and hour",
+            )?,
+            invites_per_org_day: positive(
+                args.invites_per_org_day.or(file.invites_per_org_day),
+                1000,
+                "invites per organisation and day",
+            )?,
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
             log: pick(&args.log, &file.log, || "info".to_string()),
         })
     }
@@ -86,8 +118,15 @@ fn positive(value: Option<u32>, default: u32, what: &str) -> Result<u32, String>
     }
 }
 
-fn pick(flag_or_env: &Option<String>, file: &Option<String>, default: impl FnOnce() -> String) -> String {
-    flag_or_env.clone().or_else(|| file.clone()).unwrap_or_else(default)
+fn pick(
+    flag_or_env: &Option<String>,
+    file: &Option<String>,
+    default: impl FnOnce() -> String,
+) -> String {
+    flag_or_env
+        .clone()
+        .or_else(|| file.clone())
+        .unwrap_or_else(default)
 }
 
 #[cfg(test)]
@@ -107,7 +146,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("teamgate-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("teamgate.toml");
-        std::fs::write(&path, "bind = \"127.0.0.1:9000\"\npublic_url = \"https://gate.example.test\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\npublic_url = \"https://gate.example.test\"\n",
+        )
+        .unwrap();
         let args = SettingsArgs {
             config: Some(path.display().to_string()),
             public_url: Some("http://127.0.0.1:9999".into()),
@@ -117,7 +160,10 @@ mod tests {
         assert_eq!(c.bind, "127.0.0.1:9000");
         assert_eq!(c.public_url, "http://127.0.0.1:9999");
         std::fs::write(&path, "bnd = \"x\"\n").unwrap();
-        assert!(Config::load(&args).is_err(), "an unknown key must be refused");
+        assert!(
+            Config::load(&args).is_err(),
+            "an unknown key must be refused"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

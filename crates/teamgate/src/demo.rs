@@ -9,13 +9,27 @@ use teamgate_store::{AuditMeta, NewAccount, Store};
 
 /// Seeds an empty database and returns the members' shared password.
 pub async fn seed(store: &dyn Store) -> Result<String, String> {
-    let password: String = new_token().chars().filter(|c| c.is_ascii_alphanumeric()).take(16).collect();
+    let password: String = new_token()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(16)
+        .collect();
     let hash = hash_password(password.clone()).await?;
     // The organisation starts a week back, so its feature data spans some days.
     let now = SystemClock.now() - time::Duration::days(7);
-    let admin = NewAccount { email: "admin@demo.test".into(), name: "Ada Admin".into(), password_hash: hash.clone() };
-    let (_, org) = store.bootstrap(admin, "Demo Co", now).await.map_err(|e| e.to_string())?;
-    let meta = AuditMeta { actor: Actor::system(), context: Context::default() };
+    let admin = NewAccount {
+        email: "admin@demo.test".into(),
+        name: "Ada Admin".into(),
+        password_hash: hash.clone(),
+    };
+    let (_, org) = store
+        .bootstrap(admin, "Demo Co", now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let meta = AuditMeta {
+        actor: Actor::system(),
+        context: Context::default(),
+    };
     let others = [
         (Role::Manager, "manager@demo.test", "Max Manager"),
         (Role::Staff, "staff@demo.test", "Sam Staff"),
@@ -24,8 +38,15 @@ pub async fn seed(store: &dyn Store) -> Result<String, String> {
     ];
     let mut staff = None;
     for (role, email, name) in others {
-        let account = NewAccount { email: email.into(), name: name.into(), password_hash: hash.clone() };
-        let user = store.add_member(&org.id, account, role, &meta, now).await.map_err(|e| e.to_string())?;
+        let account = NewAccount {
+            email: email.into(),
+            name: name.into(),
+            password_hash: hash.clone(),
+        };
+        let user = store
+            .add_member(&org.id, account, role, &meta, now)
+            .await
+            .map_err(|e| e.to_string())?;
         if role == Role::Staff {
             staff = Some(user.id);
         }

@@ -10,9 +10,12 @@ use teamgate_store::{NewAccount, SqlStore, Store, StoreError};
 
 use crate::config::Config;
 
-pub async fn run(config: Config, org: String, email: String, name: Option<String>)
-    -> Result<ExitCode, String>
-{
+pub async fn run(
+    config: Config,
+    org: String,
+    email: String,
+    name: Option<String>,
+) -> Result<ExitCode, String> {
     let email = normalise_email(&email).map_err(|e| e.to_string())?;
     let org = org.trim().to_string();
     if org.is_empty() || org.chars().count() > 100 {
@@ -26,7 +29,10 @@ pub async fn run(config: Config, org: String, email: String, name: Option<String
         Ok(p) => p,
         Err(_) => {
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
@@ -36,7 +42,11 @@ pub async fn run(config: Config, org: String, email: String, name: Option<String
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let password_hash = hash_password(password).await?;
-    let account = NewAccount { email: email.clone(), name, password_hash };
+    let account = NewAccount {
+        email: email.clone(),
+        name,
+        password_hash,
+    };
     match store.bootstrap(account, &org, SystemClock.now()).await {
         Ok((_, org)) => {
             println!("created organisation {} with admin {email}", org.name);

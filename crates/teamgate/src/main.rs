@@ -30,12 +30,12 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve { demo } => serve::run(config, demo).await,
         Command::Init { org, email, name } => init::run(config, org, email, name).await,
-        Command::Audit { command: AuditCommand::Verify { org } } => {
-            audit_cmd::verify(config, org).await
-        }
-        Command::Audit { command: AuditCommand::Export(args) } => {
-            audit_cmd::export(config, args).await
-        }
+        Command::Audit {
+            command: AuditCommand::Verify { org },
+        } => audit_cmd::verify(config, org).await,
+        Command::Audit {
+            command: AuditCommand::Export(args),
+        } => audit_cmd::export(config, args).await,
     };
     match outcome {
         Ok(code) => code,

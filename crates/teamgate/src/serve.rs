@@ -11,9 +11,10 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 
 pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
-    let store = SqlStore::connect_with_listen_url(&config.database_url, config.listen_url.as_deref())
-        .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let store =
+        SqlStore::connect_with_listen_url(&config.database_url, config.listen_url.as_deref())
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
     let empty = !store.has_users().await.map_err(|e| e.to_string())?;
     let store: Arc<dyn Store> = Arc::new(store);
     // Bind first, so a default public URL names the port really bound.
@@ -21,7 +22,11 @@ pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let public_url = if config.public_url_given { config.public_url.clone() } else { format!("http://{addr}") };
+    let public_url = if config.public_url_given {
+        config.public_url.clone()
+    } else {
+        format!("http://{addr}")
+    };
     let mut settings = Settings::new(&public_url);
     settings.smtp_url = config.smtp_url.clone();
     settings.outbox_dir = config.outbox_dir.clone().into();
@@ -41,7 +46,9 @@ pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
         println!("demo organisation Demo Co: sign in as admin@demo.test, manager@demo.test, staff@demo.test, viewer@demo.test or billing@demo.test");
         println!("demo password: {password}");
     } else if empty {
-        println!("teamgate has no organisation yet; open this one-time link to create the first one:");
+        println!(
+            "teamgate has no organisation yet; open this one-time link to create the first one:"
+        );
         println!("{}", state.open_setup());
     } else if demo {
         println!("the database already has data, so no demo organisation was added");
@@ -49,7 +56,9 @@ pub async fn run(config: Config, demo: bool) -> Result<ExitCode, String> {
 
     tracing::info!(%addr, %public_url, "teamgate listening");
     println!("teamgate listening on http://{addr}");
-    teamgate_http::serve(listener, state, shutdown_signal()).await.map_err(|e| e.to_string())?;
+    teamgate_http::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 

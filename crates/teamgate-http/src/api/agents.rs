@@ -52,12 +52,17 @@ pub struct NamedConfigRequest {
 impl NamedConfigRequest {
     /// For a create: the name is required, the configuration defaults to `{}`.
     pub fn into_new(self) -> ApiResult<NewNamedConfig> {
-        let name = self.name.ok_or_else(|| ApiError::invalid("name is required"))?;
+        let name = self
+            .name
+            .ok_or_else(|| ApiError::invalid("name is required"))?;
         let config = match self.config {
             Some(config) => check_config(config)?,
             None => Value::Object(Default::default()),
         };
-        Ok(NewNamedConfig { name: name_field(name)?, config })
+        Ok(NewNamedConfig {
+            name: name_field(name)?,
+            config,
+        })
     }
 
     /// For an update: whatever is present is checked and changed.
@@ -81,55 +86,94 @@ pub fn check_config(value: Value) -> ApiResult<Value> {
     if !value.is_object() {
         return Err(ApiError::invalid("config must be a JSON object"));
     }
-    let size = serde_json::to_string(&value).map(|s| s.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_string(&value)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX);
     if size > CONFIG_MAX_BYTES {
-        return Err(ApiError::invalid(format!("config must be at most {CONFIG_MAX_BYTES} bytes of JSON")));
+        return Err(ApiError::invalid(format!(
+            "config must be at most {CONFIG_MAX_BYTES} bytes of JSON"
+        )));
     }
     Ok(value)
 }
 
-pub async fn list<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Page<Agent>>>
-{
+pub async fn list<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page<Agent>>> {
     let listing = Listing::from_query(&q)?;
-    let rows = state.store.agents(&ctx.org.id, K::KIND, listing.position.clone(), listing.fetch()).await?;
+    let rows = state
+        .store
+        .agents(
+            &ctx.org.id,
+            K::KIND,
+            listing.position.clone(),
+            listing.fetch(),
+        )
+        .await?;
     Ok(Json(listing.page(rows, |a| (a.created_ms, a.id.as_str()))))
 }
 
-pub async fn show<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> ApiResult<Json<Agent>>
-{
-    let agent = state.store.agent(&ctx.org.id, K::KIND, &id).await?.ok_or(ApiError::NotFound)?;
+pub async fn show<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<Json<Agent>> {
+    let agent = state
+        .store
+        .agent(&ctx.org.id, K::KIND, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(agent))
 }
 
-pub async fn create<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Body(req): Body<NamedConfigRequest>) -> ApiResult<(StatusCode, Json<Agent>)>
-{
+pub async fn create<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Body(req): Body<NamedConfigRequest>,
+) -> ApiResult<(StatusCode, Json<Agent>)> {
     let new = req.into_new()?;
-    let agent = state.store.create_agent(&ctx.org.id, K::KIND, new, &ctx.audit(), state.now()).await?;
+    let agent = state
+        .store
+        .create_agent(&ctx.org.id, K::KIND, new, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, agent = %agent.id, kind = K::KIND.key(), "agent created");
     Ok((StatusCode::CREATED, Json(agent)))
 }
 
 /// The agent is looked up before the body is read: a missing one is 404
 /// whatever the body holds.
-pub async fn update<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>, body: Result<Body<NamedConfigRequest>, ApiError>)
-    -> ApiResult<Json<Agent>>
-{
-    state.store.agent(&ctx.org.id, K::KIND, &id).await?.ok_or(ApiError::NotFound)?;
+pub async fn update<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+    body: Result<Body<NamedConfigRequest>, ApiError>,
+) -> ApiResult<Json<Agent>> {
+    state
+        .store
+        .agent(&ctx.org.id, K::KIND, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let Body(req) = body?;
     let change = req.into_change()?;
-    let agent = state.store.update_agent(&ctx.org.id, K::KIND, &id, change, &ctx.audit(), state.now()).await?;
+    let agent = state
+        .store
+        .update_agent(&ctx.org.id, K::KIND, &id, change, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, agent = %id, kind = K::KIND.key(), "agent updated");
     Ok(Json(agent))
 }
 
-pub async fn delete<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> ApiResult<StatusCode>
-{
-    state.store.delete_agent(&ctx.org.id, K::KIND, &id, &ctx.audit(), state.now()).await?;
+pub async fn delete<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .delete_agent(&ctx.org.id, K::KIND, &id, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, agent = %id, kind = K::KIND.key(), "agent deleted");
     Ok(StatusCode::NO_CONTENT)
 }

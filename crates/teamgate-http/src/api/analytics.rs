@@ -48,7 +48,9 @@ impl Analytics {
             .map(|day| {
                 let found = stored.iter().find(|d| d.day == day);
                 Day {
-                    date: (OffsetDateTime::UNIX_EPOCH + Duration::days(day)).date().to_string(),
+                    date: (OffsetDateTime::UNIX_EPOCH + Duration::days(day))
+                        .date()
+                        .to_string(),
                     inbound: found.map_or(0, |d| d.inbound),
                     outbound: found.map_or(0, |d| d.outbound),
                 }
@@ -111,8 +113,14 @@ impl Analytics {
             csv.push_str(&format!("{metric},{value}\r\n"));
         }
         for day in &self.days {
-            csv.push_str(&format!("messages.inbound.{},{}\r\n", day.date, day.inbound));
-            csv.push_str(&format!("messages.outbound.{},{}\r\n", day.date, day.outbound));
+            csv.push_str(&format!(
+                "messages.inbound.{},{}\r\n",
+                day.date, day.inbound
+            ));
+            csv.push_str(&format!(
+                "messages.outbound.{},{}\r\n",
+                day.date, day.outbound
+            ));
         }
         csv
     }
@@ -123,16 +131,21 @@ pub async fn show(State(state): State<AppState>, ctx: OrgContext) -> ApiResult<J
 }
 
 /// `?format=csv` (the default, and the only format).
-pub async fn export(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Response>
-{
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
     if q.get("format").is_some_and(|f| f != "csv") {
         return Err(ApiError::invalid("format must be csv"));
     }
     let csv = Analytics::of(&state, &ctx.org.id).await?.to_csv();
     let mut response = csv.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"analytics.csv\""),
@@ -158,7 +171,10 @@ pub struct Usage {
 impl Usage {
     pub async fn of(state: &AppState, org_id: &str) -> ApiResult<Usage> {
         let (start, end) = month_of(state.now());
-        let c = state.store.feature_counts(org_id, Some(unix_millis(start))).await?;
+        let c = state
+            .store
+            .feature_counts(org_id, Some(unix_millis(start)))
+            .await?;
         Ok(Usage {
             period_start: format_timestamp(start),
             period_end: format_timestamp(end),
@@ -184,7 +200,9 @@ fn month_of(now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
     } else {
         time::Date::from_calendar_date(first.year(), first.month().next(), 1)
     };
-    let end = next.map(|d| d.midnight().assume_utc()).unwrap_or(start + Duration::days(31));
+    let end = next
+        .map(|d| d.midnight().assume_utc())
+        .unwrap_or(start + Duration::days(31));
     (start, end)
 }
 

@@ -50,7 +50,9 @@ pub fn filter_from_query(q: &HashMap<String, String>) -> ApiResult<AuditFilter> 
         Ok(Some(value.to_string()))
     };
     let time = |name: &str| -> ApiResult<Option<i64>> {
-        let Some(raw) = text(name)? else { return Ok(None) };
+        let Some(raw) = text(name)? else {
+            return Ok(None);
+        };
         // A `+01:00` offset sent unencoded arrives as ` 01:00`; read it as meant.
         let parsed = parse_timestamp(&raw).or_else(|| parse_timestamp(&raw.replace(' ', "+")));
         match parsed {
@@ -81,7 +83,10 @@ pub fn query_parameters(export: bool) -> Vec<serde_json::Value> {
             "schema": {"type": "string", "format": "date-time"}})
     };
     let mut params = vec![
-        text("action", "An exact action, or a prefix ending in `.` such as `member.`."),
+        text(
+            "action",
+            "An exact action, or a prefix ending in `.` such as `member.`.",
+        ),
         text("actor", "The id of the actor (user or API key)."),
         text("target", "The id of the target."),
         time("since", "Events at or after this time (RFC 3339)."),
@@ -98,7 +103,9 @@ pub fn query_parameters(export: bool) -> Vec<serde_json::Value> {
 pub fn cursor_seq(cursor: &str) -> ApiResult<i64> {
     match decode_cursor(cursor)? {
         (seq, tag) if tag == CURSOR_TAG && seq > 0 => Ok(seq),
-        _ => Err(ApiError::invalid("cursor is not one this server handed out")),
+        _ => Err(ApiError::invalid(
+            "cursor is not one this server handed out",
+        )),
     }
 }
 
@@ -108,32 +115,51 @@ pub fn cursor_before(seq: i64) -> String {
 }
 
 /// One page of events, newest first, below the `before` seq when given.
-pub async fn newest_first(store: &dyn Store, org_id: &str, filter: &AuditFilter,
-    before: Option<i64>, limit: u32) -> ApiResult<Page<AuditEvent>>
-{
+pub async fn newest_first(
+    store: &dyn Store,
+    org_id: &str,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: u32,
+) -> ApiResult<Page<AuditEvent>> {
     // One more than the page holds tells whether another page follows.
     let mut items = store.audit_page(org_id, filter, before, limit + 1).await?;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|e| cursor_before(e.seq)) } else { None };
+    let next_cursor = if more {
+        items.last().map(|e| cursor_before(e.seq))
+    } else {
+        None
+    };
     Ok(Page { items, next_cursor })
 }
 
 /// `GET /orgs/{org}/audit`.
-pub async fn list(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Page<AuditEvent>>>
-{
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page<AuditEvent>>> {
     let filter = filter_from_query(&q)?;
     let paging = Paging::from_query(&q)?;
     let before = paging.cursor.as_deref().map(cursor_seq).transpose()?;
-    let page = newest_first(state.store.as_ref(), &ctx.org.id, &filter, before, paging.limit).await?;
+    let page = newest_first(
+        state.store.as_ref(),
+        &ctx.org.id,
+        &filter,
+        before,
+        paging.limit,
+    )
+    .await?;
     Ok(Json(page))
 }
 
 /// `GET /orgs/{org}/audit/{id}`: one event of this organisation.
-pub async fn show(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> ApiResult<Json<AuditEvent>>
-{
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<Json<AuditEvent>> {
     // Event ids are UUIDs; anything else names nothing.
     if uuid::Uuid::parse_str(&id).is_err() {
         return Err(ApiError::NotFound);
@@ -143,7 +169,10 @@ pub async fn show(State(state): State<AppState>, ctx: OrgContext,
 }
 
 /// `GET /orgs/{org}/audit/verify`: walks the whole chain.
-pub async fn verify(State(state): State<AppState>, ctx: OrgContext) -> ApiResult<Json<ChainReport>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+) -> ApiResult<Json<ChainReport>> {
     let report = state.store.verify_chain(&ctx.org.id, &|_| {}).await?;
     if let Some(broken) = &report.first_bad_event {
         tracing::warn!(org = %ctx.org.id, seq = broken.seq, problem = %broken.problem, "audit chain broken");
@@ -191,18 +220,32 @@ impl ExportFormat {
 }
 
 /// `GET /orgs/{org}/audit/export?format=csv|jsonl`, with the search's filters.
-pub async fn export(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Response>
-{
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
     let format = ExportFormat::parse(&q)?;
     let filter = filter_from_query(&q)?;
     tracing::info!(org = %ctx.org.id, format = format.extension(), "audit log export");
-    let body = Body::from_stream(export_stream(state.store.clone(), ctx.org.id.clone(), filter, format));
+    let body = Body::from_stream(export_stream(
+        state.store.clone(),
+        ctx.org.id.clone(),
+        filter,
+        format,
+    ));
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     // The org id is a UUID, so the file name needs no quoting beyond the quotes.
-    let disposition = format!("attachment; filename=\"audit-{}.{}\"", ctx.org.id, format.extension());
+    let disposition = format!(
+        "attachment; filename=\"audit-{}.{}\"",
+        ctx.org.id,
+        format.extension()
+    );
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -225,21 +268,39 @@ struct ExportCursor {
 /// The export as a stream of chunks, one per batch, oldest first. Only one
 /// batch is held at a time. A database error once the answer has started can
 /// only cut the body short, which the client sees as a broken transfer.
-fn export_stream(store: Arc<dyn Store>, org_id: String, filter: AuditFilter, format: ExportFormat)
-    -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static
-{
+fn export_stream(
+    store: Arc<dyn Store>,
+    org_id: String,
+    filter: AuditFilter,
+    format: ExportFormat,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let header_due = format == ExportFormat::Csv;
-    let start = ExportCursor { store, org_id, filter, format, after: 0, header_due, done: false };
+    let start = ExportCursor {
+        store,
+        org_id,
+        filter,
+        format,
+        after: 0,
+        header_due,
+        done: false,
+    };
     stream::unfold(start, |mut at| async move {
         if at.done {
             return None;
         }
-        let batch = match at.store.audit_batch(&at.org_id, &at.filter, at.after, EXPORT_BATCH).await {
+        let batch = match at
+            .store
+            .audit_batch(&at.org_id, &at.filter, at.after, EXPORT_BATCH)
+            .await
+        {
             Ok(batch) => batch,
             Err(e) => {
                 tracing::error!(org = %at.org_id, error = %e, "audit export failed mid-stream");
                 at.done = true;
-                return Some((Err(std::io::Error::other("the audit export could not be read")), at));
+                return Some((
+                    Err(std::io::Error::other("the audit export could not be read")),
+                    at,
+                ));
             }
         };
         let mut chunk = String::new();

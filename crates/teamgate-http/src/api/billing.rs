@@ -23,7 +23,10 @@ pub fn check_plan(plan: &str) -> ApiResult<String> {
     if PLANS.contains(&plan) {
         Ok(plan.to_string())
     } else {
-        Err(ApiError::invalid(format!("plan must be one of {}", PLANS.join(", "))))
+        Err(ApiError::invalid(format!(
+            "plan must be one of {}",
+            PLANS.join(", ")
+        )))
     }
 }
 
@@ -39,17 +42,27 @@ pub fn check_billing_email(raw: Option<String>) -> ApiResult<Option<String>> {
 
 /// A payment settings field: bounded, no control characters other than line
 /// breaks in the address, and never a card number. Empty clears it.
-pub fn check_payment_field(raw: Option<String>, field: &str, max: usize, multiline: bool)
-    -> ApiResult<Option<String>>
-{
+pub fn check_payment_field(
+    raw: Option<String>,
+    field: &str,
+    max: usize,
+    multiline: bool,
+) -> ApiResult<Option<String>> {
     let Some(text) = raw.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
     if text.chars().count() > max {
-        return Err(ApiError::invalid(format!("{field} must be at most {max} characters")));
+        return Err(ApiError::invalid(format!(
+            "{field} must be at most {max} characters"
+        )));
     }
-    if text.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r'))) {
-        return Err(ApiError::invalid(format!("{field} must not hold control characters")));
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r')))
+    {
+        return Err(ApiError::invalid(format!(
+            "{field} must not hold control characters"
+        )));
     }
     if contains_card_number(&text) {
         return Err(ApiError::invalid(format!(
@@ -71,24 +84,35 @@ pub struct BillingRequest {
     billing_email: Option<Value>,
 }
 
-pub async fn update(State(state): State<AppState>, ctx: OrgContext, Body(req): Body<BillingRequest>)
-    -> ApiResult<Json<Billing>>
-{
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Body(req): Body<BillingRequest>,
+) -> ApiResult<Json<Billing>> {
     let plan = match req.plan {
         None => None,
         Some(Value::String(s)) => Some(check_plan(&s)?),
         Some(_) => return Err(ApiError::invalid("plan must be a string")),
     };
-    let billing_email = clearable(req.billing_email, "billing_email")?.map(check_billing_email).transpose()?;
-    let change = BillingChange { plan, billing_email };
-    let billing = state.store.update_billing(&ctx.org.id, change, &ctx.audit(), state.now()).await?;
+    let billing_email = clearable(req.billing_email, "billing_email")?
+        .map(check_billing_email)
+        .transpose()?;
+    let change = BillingChange {
+        plan,
+        billing_email,
+    };
+    let billing = state
+        .store
+        .update_billing(&ctx.org.id, change, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, plan = %billing.plan, "billing updated");
     Ok(Json(billing))
 }
 
-pub async fn payment_settings(State(state): State<AppState>, ctx: OrgContext)
-    -> ApiResult<Json<PaymentSettings>>
-{
+pub async fn payment_settings(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+) -> ApiResult<Json<PaymentSettings>> {
     Ok(Json(state.store.payment_settings(&ctx.org.id).await?))
 }
 
@@ -100,17 +124,25 @@ pub struct PaymentSettingsRequest {
     billing_address: Option<Value>,
 }
 
-pub async fn update_payment_settings(State(state): State<AppState>, ctx: OrgContext,
-    Body(req): Body<PaymentSettingsRequest>) -> ApiResult<Json<PaymentSettings>>
-{
+pub async fn update_payment_settings(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Body(req): Body<PaymentSettingsRequest>,
+) -> ApiResult<Json<PaymentSettings>> {
     let label = clearable(req.payment_method_label, "payment_method_label")?
         .map(|v| check_payment_field(v, "payment_method_label", LABEL_MAX, false))
         .transpose()?;
     let address = clearable(req.billing_address, "billing_address")?
         .map(|v| check_payment_field(v, "billing_address", ADDRESS_MAX, true))
         .transpose()?;
-    let change = PaymentSettingsChange { payment_method_label: label, billing_address: address };
-    let settings = state.store.update_payment_settings(&ctx.org.id, change, &ctx.audit(), state.now()).await?;
+    let change = PaymentSettingsChange {
+        payment_method_label: label,
+        billing_address: address,
+    };
+    let settings = state
+        .store
+        .update_payment_settings(&ctx.org.id, change, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, "payment settings updated");
     Ok(Json(settings))
 }

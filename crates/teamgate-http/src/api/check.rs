@@ -31,15 +31,19 @@ pub struct OneCheck {
     permission: String,
 }
 
-pub async fn check(State(state): State<AppState>, ctx: OrgContext, Body(req): Body<CheckRequest>)
-    -> ApiResult<Json<Value>>
-{
+pub async fn check(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Body(req): Body<CheckRequest>,
+) -> ApiResult<Json<Value>> {
     let (checks, batch) = match req {
         CheckRequest::Batch { checks } => (checks, true),
         CheckRequest::One(one) => (vec![one], false),
     };
     if checks.len() > MAX_BATCH {
-        return Err(ApiError::invalid(format!("at most {MAX_BATCH} checks per request")));
+        return Err(ApiError::invalid(format!(
+            "at most {MAX_BATCH} checks per request"
+        )));
     }
     let myself = ctx.user().map(|u| u.id.as_str());
     let about_others = checks.iter().any(|c| Some(c.user_id.as_str()) != myself);
@@ -52,11 +56,21 @@ pub async fn check(State(state): State<AppState>, ctx: OrgContext, Body(req): Bo
     // The members addressed (404) come before the input (422).
     let mut members = Vec::with_capacity(checks.len());
     for c in &checks {
-        members.push(state.store.membership(&ctx.org.id, &c.user_id).await?.ok_or(ApiError::NotFound)?);
+        members.push(
+            state
+                .store
+                .membership(&ctx.org.id, &c.user_id)
+                .await?
+                .ok_or(ApiError::NotFound)?,
+        );
     }
     let parsed = checks
         .iter()
-        .map(|c| c.permission.parse::<Permission>().map_err(|e| ApiError::Invalid(e.to_string())))
+        .map(|c| {
+            c.permission
+                .parse::<Permission>()
+                .map_err(|e| ApiError::Invalid(e.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut results = Vec::with_capacity(checks.len());
@@ -75,6 +89,8 @@ pub async fn check(State(state): State<AppState>, ctx: OrgContext, Body(req): Bo
         Ok(Json(json!({"results": results})))
     } else {
         let one = results.pop().unwrap_or(Value::Null);
-        Ok(Json(json!({"allowed": one["allowed"], "reason": one["reason"]})))
+        Ok(Json(
+            json!({"allowed": one["allowed"], "reason": one["reason"]}),
+        ))
     }
 }

@@ -8,8 +8,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
 use serde_json::json;
 use teamgate_core::rules::api_key_permissions;
 use teamgate_core::{PermissionSet, Role};
@@ -32,7 +32,11 @@ pub async fn events(State(state): State<AppState>, ctx: OrgContext) -> impl Into
 
 /// Where the caller stands now in the organisation.
 enum Standing {
-    Member { role: Role, permissions: PermissionSet, version: i64 },
+    Member {
+        role: Role,
+        permissions: PermissionSet,
+        version: i64,
+    },
     Removed,
     SignedOut,
 }
@@ -49,13 +53,22 @@ async fn standing(state: &AppState, ctx: &OrgContext) -> Standing {
                 }
             }
             match state.store.membership(&ctx.org.id, &user.id).await {
-                Ok(Some(m)) => Standing::Member { role: m.role, permissions: m.role.permissions(), version: m.version },
+                Ok(Some(m)) => Standing::Member {
+                    role: m.role,
+                    permissions: m.role.permissions(),
+                    version: m.version,
+                },
                 Ok(None) => Standing::Removed,
                 Err(_) => Standing::SignedOut,
             }
         }
         Caller::ApiKey(key) => {
-            let still_live = state.store.api_key(&ctx.org.id, &key.id).await.ok().flatten();
+            let still_live = state
+                .store
+                .api_key(&ctx.org.id, &key.id)
+                .await
+                .ok()
+                .flatten();
             if still_live.is_none_or(|k| k.revoked_at.is_some()) {
                 return Standing::SignedOut;
             }
@@ -71,9 +84,12 @@ async fn standing(state: &AppState, ctx: &OrgContext) -> Standing {
     }
 }
 
-async fn follow(state: AppState, ctx: OrgContext, mut changes: broadcast::Receiver<teamgate_store::cache::Change>,
-    tx: mpsc::Sender<Result<Event, Infallible>>)
-{
+async fn follow(
+    state: AppState,
+    ctx: OrgContext,
+    mut changes: broadcast::Receiver<teamgate_store::cache::Change>,
+    tx: mpsc::Sender<Result<Event, Infallible>>,
+) {
     metrics::gauge!("teamgate_sse_streams_open").increment(1.0);
     let _ = tx.send(Ok(Event::default().comment("connected"))).await;
     let mut last = (ctx.role, ctx.permissions);
@@ -94,7 +110,11 @@ async fn follow(state: AppState, ctx: OrgContext, mut changes: broadcast::Receiv
             continue;
         }
         let event = match standing(&state, &ctx).await {
-            Standing::Member { role, permissions, version } => {
+            Standing::Member {
+                role,
+                permissions,
+                version,
+            } => {
                 if (role, permissions) == last {
                     continue;
                 }
@@ -103,7 +123,11 @@ async fn follow(state: AppState, ctx: OrgContext, mut changes: broadcast::Receiv
                 Event::default().event("permissions").data(data.to_string())
             }
             Standing::Removed => {
-                let _ = tx.send(Ok(Event::default().event("removed").data(json!({"org_id": ctx.org.id}).to_string()))).await;
+                let _ = tx
+                    .send(Ok(Event::default()
+                        .event("removed")
+                        .data(json!({"org_id": ctx.org.id}).to_string())))
+                    .await;
                 break;
             }
             Standing::SignedOut => break,

@@ -27,6 +27,8 @@ pub fn clearable(value: Option<Value>, field: &str) -> ApiResult<Option<Option<S
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
         Some(Value::String(s)) => Ok(Some(Some(s))),
-        Some(_) => Err(ApiError::invalid(format!("{field} must be a string or null"))),
+        Some(_) => Err(ApiError::invalid(format!(
+            "{field} must be a string or null"
+        ))),
     }
 }

@@ -27,9 +27,14 @@ pub fn message_body(raw: &str) -> ApiResult<String> {
         return Err(ApiError::invalid("body must not be empty"));
     }
     if body.chars().count() > BODY_MAX {
-        return Err(ApiError::invalid(format!("body must be at most {BODY_MAX} characters")));
+        return Err(ApiError::invalid(format!(
+            "body must be at most {BODY_MAX} characters"
+        )));
     }
-    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if body
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(ApiError::invalid("body must not hold control characters"));
     }
     Ok(body.to_string())
@@ -37,14 +42,20 @@ pub fn message_body(raw: &str) -> ApiResult<String> {
 
 /// A channel name: `chat`, `whatsapp` or `voice`.
 pub fn channel(raw: &str) -> ApiResult<AgentKind> {
-    AgentKind::parse(raw.trim()).ok_or_else(|| ApiError::invalid("channel must be chat, whatsapp or voice"))
+    AgentKind::parse(raw.trim())
+        .ok_or_else(|| ApiError::invalid("channel must be chat, whatsapp or voice"))
 }
 
-pub async fn list(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Page<Conversation>>>
-{
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page<Conversation>>> {
     let listing = Listing::from_query(&q)?;
-    let rows = state.store.conversations(&ctx.org.id, listing.position.clone(), listing.fetch()).await?;
+    let rows = state
+        .store
+        .conversations(&ctx.org.id, listing.position.clone(), listing.fetch())
+        .await?;
     Ok(Json(listing.page(rows, |c| (c.created_ms, c.id.as_str()))))
 }
 
@@ -56,9 +67,11 @@ pub struct InboundRequest {
 }
 
 /// Records a new inbound conversation with its first message.
-pub async fn record(State(state): State<AppState>, ctx: OrgContext, Body(req): Body<InboundRequest>)
-    -> ApiResult<(StatusCode, Json<Conversation>)>
-{
+pub async fn record(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Body(req): Body<InboundRequest>,
+) -> ApiResult<(StatusCode, Json<Conversation>)> {
     let contact = clean_name(&required_text(req.contact, "contact")?, "contact", 200)?;
     let channel = match req.channel {
         None => AgentKind::Chat,
@@ -66,8 +79,15 @@ pub async fn record(State(state): State<AppState>, ctx: OrgContext, Body(req): B
         Some(_) => return Err(ApiError::invalid("channel must be chat, whatsapp or voice")),
     };
     let body = message_body(&required_text(req.body, "body")?)?;
-    let new = NewConversation { contact, channel, body };
-    let conversation = state.store.record_inbound(&ctx.org.id, new, &ctx.audit(), state.now()).await?;
+    let new = NewConversation {
+        contact,
+        channel,
+        body,
+    };
+    let conversation = state
+        .store
+        .record_inbound(&ctx.org.id, new, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, conversation = %conversation.id, "inbound conversation recorded");
     Ok((StatusCode::CREATED, Json(conversation)))
 }
@@ -77,14 +97,23 @@ pub struct ReplyRequest {
     body: Option<Value>,
 }
 
-pub async fn reply(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>, body: Result<Body<ReplyRequest>, ApiError>)
-    -> ApiResult<(StatusCode, Json<Message>)>
-{
-    state.store.conversation(&ctx.org.id, &id).await?.ok_or(ApiError::NotFound)?;
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+    body: Result<Body<ReplyRequest>, ApiError>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    state
+        .store
+        .conversation(&ctx.org.id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let Body(req) = body?;
     let text = message_body(&required_text(req.body, "body")?)?;
-    let message = state.store.reply(&ctx.org.id, &id, &text, &ctx.audit(), state.now()).await?;
+    let message = state
+        .store
+        .reply(&ctx.org.id, &id, &text, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, conversation = %id, "reply sent");
     Ok((StatusCode::CREATED, Json(message)))
 }
@@ -97,30 +126,51 @@ pub struct AssignRequest {
 }
 
 /// The assignee must be a member of the organisation (else 422).
-pub async fn assign(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>, body: Result<Body<AssignRequest>, ApiError>)
-    -> ApiResult<Json<Conversation>>
-{
-    state.store.conversation(&ctx.org.id, &id).await?.ok_or(ApiError::NotFound)?;
+pub async fn assign(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+    body: Result<Body<AssignRequest>, ApiError>,
+) -> ApiResult<Json<Conversation>> {
+    state
+        .store
+        .conversation(&ctx.org.id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let Body(req) = body?;
     let user_id = match req.user_id {
         Some(Value::String(s)) => Some(s),
         Some(Value::Null) => None,
-        Some(_) => return Err(ApiError::invalid("user_id must be a member's user id, or null")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "user_id must be a member's user id, or null",
+            ))
+        }
         None => return Err(ApiError::invalid("user_id is required")),
     };
     let conversation = state
         .store
-        .assign_conversation(&ctx.org.id, &id, user_id.as_deref(), &ctx.audit(), state.now())
+        .assign_conversation(
+            &ctx.org.id,
+            &id,
+            user_id.as_deref(),
+            &ctx.audit(),
+            state.now(),
+        )
         .await?;
     tracing::info!(org = %ctx.org.id, conversation = %id, "conversation assigned");
     Ok(Json(conversation))
 }
 
-pub async fn close(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> ApiResult<Json<Conversation>>
-{
-    let conversation = state.store.close_conversation(&ctx.org.id, &id, &ctx.audit(), state.now()).await?;
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<Json<Conversation>> {
+    let conversation = state
+        .store
+        .close_conversation(&ctx.org.id, &id, &ctx.audit(), state.now())
+        .await?;
     tracing::info!(org = %ctx.org.id, conversation = %id, "conversation closed");
     Ok(Json(conversation))
 }

@@ -30,9 +30,11 @@ pub struct NewInviteRequest {
     role: Option<Value>,
 }
 
-pub async fn create(State(state): State<AppState>, ctx: OrgContext,
-    Body(req): Body<NewInviteRequest>) -> ApiResult<(StatusCode, Json<Value>)>
-{
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Body(req): Body<NewInviteRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let email = normalise_email(req.email.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
     let role = parse_role_field(req.role)?;
@@ -46,10 +48,16 @@ pub async fn create(State(state): State<AppState>, ctx: OrgContext,
         token_hash: hash_token(&token),
         expires_at: now + state.settings.invite_ttl,
     };
-    let invite = state.store.create_invite(&ctx.org.id, new, &acting(&ctx)?, &ctx.audit(), now).await?;
+    let invite = state
+        .store
+        .create_invite(&ctx.org.id, new, &acting(&ctx)?, &ctx.audit(), now)
+        .await?;
     tracing::info!(org = %ctx.org.id, invite = %invite.id, role = %role, "invite created");
     let delivery = deliver(&state, &ctx, &invite, &token).await;
-    Ok((StatusCode::CREATED, Json(invite_json(&invite, Some(delivery)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(invite_json(&invite, Some(delivery))),
+    ))
 }
 
 /// The per-member and per-organisation invite limits (429).
@@ -59,9 +67,13 @@ fn check_invite_limits(state: &AppState, ctx: &OrgContext) -> ApiResult<()> {
     let mut per_actor = lock(&state.limits.invites_per_actor);
     let mut per_org = lock(&state.limits.invites_per_org);
     if per_actor.is_exhausted(&actor, now) || per_org.is_exhausted(&ctx.org.id, now) {
-        let wait = per_actor.retry_after(&actor, now).max(per_org.retry_after(&ctx.org.id, now));
+        let wait = per_actor
+            .retry_after(&actor, now)
+            .max(per_org.retry_after(&ctx.org.id, now));
         tracing::warn!(org = %ctx.org.id, "invite refused: rate limit");
-        return Err(ApiError::RateLimited { retry_after_secs: wait.whole_seconds().max(1) as u64 });
+        return Err(ApiError::RateLimited {
+            retry_after_secs: wait.whole_seconds().max(1) as u64,
+        });
     }
     per_actor.record(&actor, now);
     per_org.record(&ctx.org.id, now);
@@ -70,10 +82,22 @@ fn check_invite_limits(state: &AppState, ctx: &OrgContext) -> ApiResult<()> {
 
 /// Sends the invite email. A failure is kept on the invite and reported to
 /// the admin; the invite stays resendable.
-pub(crate) async fn deliver(state: &AppState, ctx: &OrgContext, invite: &Invite, token: &str) -> Value {
+pub(crate) async fn deliver(
+    state: &AppState,
+    ctx: &OrgContext,
+    invite: &Invite,
+    token: &str,
+) -> Value {
     let link = format!("{}/invite/{token}", state.settings.public_url);
     let inviter = ctx.actor().label.unwrap_or_else(|| "an admin".into());
-    let email = invite_email(&invite.email, &ctx.org.name, &inviter, invite.role.name(), &invite.expires_at, &link);
+    let email = invite_email(
+        &invite.email,
+        &ctx.org.name,
+        &inviter,
+        invite.role.name(),
+        &invite.expires_at,
+        &link,
+    );
     match state.mailer.send(email).await {
         Ok(_) => {
             let _ = state.store.record_email_error(&invite.id, None).await;
@@ -82,7 +106,11 @@ pub(crate) async fn deliver(state: &AppState, ctx: &OrgContext, invite: &Invite,
         Err(e) => {
             let message = e.to_string();
             tracing::warn!(invite = %invite.id, error = %message, "invite email failed");
-            if let Err(err) = state.store.record_email_error(&invite.id, Some(&message)).await {
+            if let Err(err) = state
+                .store
+                .record_email_error(&invite.id, Some(&message))
+                .await
+            {
                 tracing::error!(error = %err, "could not note the email failure");
             }
             json!({"status": "failed", "error": message})
@@ -107,45 +135,82 @@ pub fn invite_json(invite: &Invite, delivery: Option<Value>) -> Value {
     v
 }
 
-pub async fn list(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Page<Value>>>
-{
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page<Value>>> {
     let paging = Paging::from_query(&q)?;
     let after = paging.cursor.as_deref().map(decode_cursor).transpose()?;
-    let mut rows = state.store.pending_invites(&ctx.org.id, state.now(), after, paging.limit + 1).await?;
+    let mut rows = state
+        .store
+        .pending_invites(&ctx.org.id, state.now(), after, paging.limit + 1)
+        .await?;
     let more = rows.len() > paging.limit as usize;
     rows.truncate(paging.limit as usize);
-    let next_cursor = if more { rows.last().map(|(_, (ms, id))| encode_cursor(*ms, id)) } else { None };
+    let next_cursor = if more {
+        rows.last().map(|(_, (ms, id))| encode_cursor(*ms, id))
+    } else {
+        None
+    };
     let items = rows.iter().map(|(i, _)| invite_json(i, None)).collect();
     Ok(Json(Page { items, next_cursor }))
 }
 
-pub async fn resend(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> ApiResult<Json<Value>>
-{
-    state.store.invite(&ctx.org.id, &id).await?.ok_or(ApiError::NotFound)?;
+pub async fn resend(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    state
+        .store
+        .invite(&ctx.org.id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     check_invite_limits(&state, &ctx)?;
     let token = new_token();
     let now = state.now();
     let expires = now + state.settings.invite_ttl;
     let invite = state
         .store
-        .resend_invite(&ctx.org.id, &id, InviteToken { token_hash: hash_token(&token), expires_at: expires }, &acting(&ctx)?, &ctx.audit(), now)
+        .resend_invite(
+            &ctx.org.id,
+            &id,
+            InviteToken {
+                token_hash: hash_token(&token),
+                expires_at: expires,
+            },
+            &acting(&ctx)?,
+            &ctx.audit(),
+            now,
+        )
         .await?;
     let delivery = deliver(&state, &ctx, &invite, &token).await;
     Ok(Json(invite_json(&invite, Some(delivery))))
 }
 
-pub async fn revoke(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> ApiResult<StatusCode>
-{
-    state.store.revoke_invite(&ctx.org.id, &id, &ctx.audit(), state.now()).await?;
+pub async fn revoke(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .revoke_invite(&ctx.org.id, &id, &ctx.audit(), state.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /invites/{token}`: what the link holder may see. Gone invites answer 410.
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Value>> {
-    let view = match state.store.invite_by_token(&hash_token(&token), state.now()).await {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let view = match state
+        .store
+        .invite_by_token(&hash_token(&token), state.now())
+        .await
+    {
         Ok(Some(view)) => view,
         Ok(None) => return Err(ApiError::NotFound),
         Err(StoreError::InviteGone) => return Err(ApiError::InviteGone),
@@ -171,19 +236,38 @@ pub struct AcceptRequest {
     password: Option<String>,
 }
 
-pub async fn accept(State(state): State<AppState>, MaybeSignedIn(me, meta): MaybeSignedIn,
-    headers: axum::http::HeaderMap, Body(req): Body<AcceptRequest>) -> ApiResult<Response>
-{
-    let token = req.token.filter(|t| !t.is_empty()).ok_or_else(|| ApiError::invalid("token is required"))?;
+pub async fn accept(
+    State(state): State<AppState>,
+    MaybeSignedIn(me, meta): MaybeSignedIn,
+    headers: axum::http::HeaderMap,
+    Body(req): Body<AcceptRequest>,
+) -> ApiResult<Response> {
+    let token = req
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::invalid("token is required"))?;
     let token_hash = hash_token(&token);
-    let outcome = accept_with(&state, me, meta, &headers, &token_hash, req.name, req.password).await?;
+    let outcome = accept_with(
+        &state,
+        me,
+        meta,
+        &headers,
+        &token_hash,
+        req.name,
+        req.password,
+    )
+    .await?;
     let mut response = Json(json!({
         "org_id": outcome.org_id,
         "user": {"id": outcome.user.id, "email": outcome.user.email, "name": outcome.user.name},
     }))
     .into_response();
     if let Some(session) = outcome.new_session {
-        let cookie = set_cookie(&session, state.settings.session_ttl, state.settings.secure_cookies());
+        let cookie = set_cookie(
+            &session,
+            state.settings.session_ttl,
+            state.settings.secure_cookies(),
+        );
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)
@@ -197,11 +281,19 @@ pub struct Accepted {
 }
 
 /// Accepts an invite for the API and the console alike.
-pub async fn accept_with(state: &AppState, me: Option<crate::gate::SignedIn>,
-    meta: crate::gate::RequestMeta, headers: &axum::http::HeaderMap, token_hash: &str,
-    name: Option<String>, password: Option<String>) -> ApiResult<Accepted>
-{
-    let audit = teamgate_store::AuditMeta { actor: teamgate_core::audit::Actor::system(), context: meta.0 };
+pub async fn accept_with(
+    state: &AppState,
+    me: Option<crate::gate::SignedIn>,
+    meta: crate::gate::RequestMeta,
+    headers: &axum::http::HeaderMap,
+    token_hash: &str,
+    name: Option<String>,
+    password: Option<String>,
+) -> ApiResult<Accepted> {
+    let audit = teamgate_store::AuditMeta {
+        actor: teamgate_core::audit::Actor::system(),
+        context: meta.0,
+    };
     let (acceptor, new_account) = match me {
         Some(signed_in) => {
             if !origin_is_ours(state, headers) {
@@ -221,7 +313,8 @@ pub async fn accept_with(state: &AppState, me: Option<crate::gate::SignedIn>,
             if state.store.user_by_email(&view.email).await?.is_some() {
                 return Err(ApiError::Unauthenticated);
             }
-            let password = password.ok_or_else(|| ApiError::invalid("password is required to create your account"))?;
+            let password = password
+                .ok_or_else(|| ApiError::invalid("password is required to create your account"))?;
             check_new_password(&password).map_err(ApiError::Invalid)?;
             let default_name = view.email.split('@').next().unwrap_or("member").to_string();
             let name = match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
@@ -229,16 +322,35 @@ pub async fn accept_with(state: &AppState, me: Option<crate::gate::SignedIn>,
                 None => default_name,
             };
             let password_hash = hash_password(password).await.map_err(ApiError::Internal)?;
-            (Acceptor::NewAccount(NewAccount { email: view.email, name, password_hash }), true)
+            (
+                Acceptor::NewAccount(NewAccount {
+                    email: view.email,
+                    name,
+                    password_hash,
+                }),
+                true,
+            )
         }
     };
-    let (user, org_id) = match state.store.accept_invite(token_hash, acceptor, &audit, state.now()).await {
+    let (user, org_id) = match state
+        .store
+        .accept_invite(token_hash, acceptor, &audit, state.now())
+        .await
+    {
         Ok(done) => done,
         Err(StoreError::WrongAccount) => return Err(ApiError::Refused(Refusal::WrongAccount)),
         Err(StoreError::SignInRequired) => return Err(ApiError::Unauthenticated),
         Err(e) => return Err(e.into()),
     };
     tracing::info!(org = %org_id, user = %user.id, "invite accepted");
-    let new_session = if new_account { Some(start_session(state, &user).await?) } else { None };
-    Ok(Accepted { org_id, user, new_session })
+    let new_session = if new_account {
+        Some(start_session(state, &user).await?)
+    } else {
+        None
+    };
+    Ok(Accepted {
+        org_id,
+        user,
+        new_session,
+    })
 }

@@ -18,7 +18,10 @@ impl Listing {
     pub fn from_query(q: &HashMap<String, String>) -> ApiResult<Listing> {
         let paging = Paging::from_query(q)?;
         let position = paging.cursor.as_deref().map(decode_cursor).transpose()?;
-        Ok(Listing { limit: paging.limit, position })
+        Ok(Listing {
+            limit: paging.limit,
+            position,
+        })
     }
 
     /// What to ask the store for: one more than the page holds.
@@ -39,6 +42,9 @@ impl Listing {
         } else {
             None
         };
-        Page { items: rows, next_cursor }
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 }

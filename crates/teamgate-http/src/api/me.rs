@@ -30,26 +30,47 @@ pub struct UpdateMe {
     current_password: Option<String>,
 }
 
-pub async fn update(State(state): State<AppState>, me: SignedIn, Body(req): Body<UpdateMe>)
-    -> ApiResult<Json<Value>>
-{
-    let name = req.name.as_deref().map(|n| clean_name(n, "name", 100)).transpose()?;
+pub async fn update(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Body(req): Body<UpdateMe>,
+) -> ApiResult<Json<Value>> {
+    let name = req
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, "name", 100))
+        .transpose()?;
     if let Some(password) = &req.password {
         check_new_password(password).map_err(ApiError::Invalid)?;
     }
     let current = req
         .current_password
         .ok_or_else(|| ApiError::invalid("current_password is required to change your profile"))?;
-    let stored = state.store.user_by_id(&me.user.id).await?.ok_or(ApiError::Unauthenticated)?;
+    let stored = state
+        .store
+        .user_by_id(&me.user.id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
     if !verify_password(current, Some(stored.password_hash)).await {
-        return Err(ApiError::invalid("current_password is not your current password"));
+        return Err(ApiError::invalid(
+            "current_password is not your current password",
+        ));
     }
     let password_hash = match req.password {
         Some(p) => Some(hash_password(p).await.map_err(ApiError::Internal)?),
         None => None,
     };
-    let change = ProfileChange { name, password_hash, keep_session: Some(me.session_hash.clone()) };
-    let user = state.store.update_profile(&me.user.id, change, &me.audit(None), state.now()).await?;
+    let change = ProfileChange {
+        name,
+        password_hash,
+        keep_session: Some(me.session_hash.clone()),
+    };
+    let user = state
+        .store
+        .update_profile(&me.user.id, change, &me.audit(None), state.now())
+        .await?;
     let orgs = state.store.orgs_of_user(&user.id).await?;
-    Ok(Json(json!({"id": user.id, "email": user.email, "name": user.name, "orgs": orgs})))
+    Ok(Json(
+        json!({"id": user.id, "email": user.email, "name": user.name, "orgs": orgs}),
+    ))
 }

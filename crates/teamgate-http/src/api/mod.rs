@@ -11,10 +11,10 @@ pub mod check;
 pub mod events;
 pub mod fields;
 pub mod inbox;
+pub mod invites;
 pub mod listing;
 pub mod logs;
 pub mod me;
-pub mod invites;
 pub mod members;
 pub mod openapi;
 pub mod orgs;
@@ -35,7 +35,9 @@ pub struct Page<T> {
 pub fn clean_name(raw: &str, what: &str, max: usize) -> Result<String, crate::error::ApiError> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(crate::error::ApiError::invalid(format!("{what} must not be empty")));
+        return Err(crate::error::ApiError::invalid(format!(
+            "{what} must not be empty"
+        )));
     }
     if name.chars().count() > max || name.chars().any(char::is_control) {
         return Err(crate::error::ApiError::invalid(format!(
@@ -57,7 +59,9 @@ pub const MAX_LIMIT: u32 = 200;
 
 impl Paging {
     /// Reads `limit` (default 50, at most 200) and `cursor`; other parameters are ignored.
-    pub fn from_query(q: &std::collections::HashMap<String, String>) -> Result<Paging, crate::error::ApiError> {
+    pub fn from_query(
+        q: &std::collections::HashMap<String, String>,
+    ) -> Result<Paging, crate::error::ApiError> {
         let limit = match q.get("limit") {
             None => DEFAULT_LIMIT,
             Some(raw) => match raw.trim().parse::<u32>() {
@@ -75,12 +79,16 @@ impl Paging {
 
     /// A page of a short list held in memory whole, in `position` order:
     /// the rows after the cursor, at most `limit` of them.
-    pub fn page_of<T>(&self, rows: Vec<T>, position: impl Fn(&T) -> (i64, String))
-        -> Result<Page<T>, crate::error::ApiError>
-    {
+    pub fn page_of<T>(
+        &self,
+        rows: Vec<T>,
+        position: impl Fn(&T) -> (i64, String),
+    ) -> Result<Page<T>, crate::error::ApiError> {
         let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
-        let mut rows: Vec<T> =
-            rows.into_iter().filter(|r| after.as_ref().is_none_or(|a| position(r) > *a)).collect();
+        let mut rows: Vec<T> = rows
+            .into_iter()
+            .filter(|r| after.as_ref().is_none_or(|a| position(r) > *a))
+            .collect();
         let more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
         let next_cursor = match rows.last() {
@@ -90,7 +98,10 @@ impl Paging {
             }
             _ => None,
         };
-        Ok(Page { items: rows, next_cursor })
+        Ok(Page {
+            items: rows,
+            next_cursor,
+        })
     }
 }
 
@@ -103,7 +114,9 @@ pub fn encode_cursor(a: i64, b: &str) -> String {
 pub fn decode_cursor(cursor: &str) -> Result<(i64, String), crate::error::ApiError> {
     use base64::Engine;
     let bad = || crate::error::ApiError::invalid("cursor is not one this server handed out");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (a, b) = text.split_once(':').ok_or_else(bad)?;
     Ok((a.parse().map_err(|_| bad())?, b.to_string()))

@@ -11,7 +11,9 @@ use crate::gate::{Gate, RouteDecl, Surface};
 pub fn document(decls: &[RouteDecl]) -> Value {
     let mut paths = Map::new();
     for decl in decls.iter().filter(|d| d.surface == Surface::Api) {
-        let entry = paths.entry(decl.path.to_string()).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(decl.path.to_string())
+            .or_insert_with(|| json!({}));
         entry[decl.method.as_str().to_lowercase()] = operation(decl);
     }
     json!({
@@ -37,8 +39,14 @@ pub fn document(decls: &[RouteDecl]) -> Value {
 /// The route table never changes while the process runs, so neither does the document.
 static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
 
-pub async fn serve(axum::extract::State(state): axum::extract::State<crate::AppState>) -> Json<Value> {
-    Json(DOCUMENT.get_or_init(|| document(crate::routes::all(state).decls())).clone())
+pub async fn serve(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+) -> Json<Value> {
+    Json(
+        DOCUMENT
+            .get_or_init(|| document(crate::routes::all(state).decls()))
+            .clone(),
+    )
 }
 
 /// `Problem` and the shapes of [`crate::api::schemas`].
@@ -66,7 +74,8 @@ fn operation(decl: &RouteDecl) -> Value {
         op["security"] = json!([{"session": []}, {"apiKey": []}]);
     }
     if let Some(schema) = request_schema(decl) {
-        op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        op["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": schema}}});
     }
     op
 }
@@ -78,7 +87,11 @@ fn operation_id(decl: &RouteDecl) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    format!("{}_{}", decl.method.as_str().to_lowercase(), path.trim_matches('_'))
+    format!(
+        "{}_{}",
+        decl.method.as_str().to_lowercase(),
+        path.trim_matches('_')
+    )
 }
 
 fn parameters(decl: &RouteDecl) -> Value {
@@ -87,7 +100,11 @@ fn parameters(decl: &RouteDecl) -> Value {
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
-            let schema = if name == "token" { json!({"type": "string"}) } else { json!({"type": "string", "format": "uuid"}) };
+            let schema = if name == "token" {
+                json!({"type": "string"})
+            } else {
+                json!({"type": "string", "format": "uuid"})
+            };
             json!({"name": name, "in": "path", "required": true, "schema": schema})
         })
         .collect();
@@ -96,8 +113,12 @@ fn parameters(decl: &RouteDecl) -> Value {
             "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}));
         params.push(json!({"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}}));
     }
-    if decl.method == axum::http::Method::GET && (decl.path.ends_with("/audit") || decl.path.ends_with("/audit/export")) {
-        params.extend(crate::api::audit::query_parameters(decl.path.ends_with("/export")));
+    if decl.method == axum::http::Method::GET
+        && (decl.path.ends_with("/audit") || decl.path.ends_with("/audit/export"))
+    {
+        params.extend(crate::api::audit::query_parameters(
+            decl.path.ends_with("/export"),
+        ));
     }
     Value::Array(params)
 }
@@ -105,9 +126,19 @@ fn parameters(decl: &RouteDecl) -> Value {
 /// Collections that answer `{"items": [...], "next_cursor": ...}`.
 fn lists(path: &str) -> bool {
     !path.ends_with('}')
-        && ["/members", "/invites", "/api-keys", "/agents", "/campaigns", "/conversations", "/logs", "/audit", "/roles"]
-            .iter()
-            .any(|suffix| path.ends_with(suffix))
+        && [
+            "/members",
+            "/invites",
+            "/api-keys",
+            "/agents",
+            "/campaigns",
+            "/conversations",
+            "/logs",
+            "/audit",
+            "/roles",
+        ]
+        .iter()
+        .any(|suffix| path.ends_with(suffix))
 }
 
 fn responses(decl: &RouteDecl) -> Value {
@@ -116,17 +147,30 @@ fn responses(decl: &RouteDecl) -> Value {
     let problem = json!({"description": "An error, as RFC 9457 problem details.",
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
     let mut out = Map::new();
-    let actions = ["check", "accept", "session", "resend", "launch", "assign", "close"];
+    let actions = [
+        "check", "accept", "session", "resend", "launch", "assign", "close",
+    ];
     let (code, content) = if decl.method == Method::DELETE || last == "leave" {
         ("204", None)
     } else if decl.method == Method::POST && !last.starts_with('{') && !actions.contains(&last) {
         ("201", Some(json!({"application/json": {"schema": {}}})))
     } else if last == "events" {
-        ("200", Some(json!({"text/event-stream": {"schema": {"type": "string"}}})))
+        (
+            "200",
+            Some(json!({"text/event-stream": {"schema": {"type": "string"}}})),
+        )
     } else if last == "export" {
-        ("200", Some(json!({"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}})))
+        (
+            "200",
+            Some(
+                json!({"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}),
+            ),
+        )
     } else if last == "metrics" {
-        ("200", Some(json!({"text/plain": {"schema": {"type": "string"}}})))
+        (
+            "200",
+            Some(json!({"text/plain": {"schema": {"type": "string"}}})),
+        )
     } else {
         ("200", Some(json!({"application/json": {"schema": {}}})))
     };
@@ -140,8 +184,11 @@ fn responses(decl: &RouteDecl) -> Value {
     }
     out.insert(code.to_string(), success);
     if last == "readyz" {
-        out.insert("503".into(), json!({"description": "The database does not answer.",
-            "content": {"application/json": {"schema": {}}}}));
+        out.insert(
+            "503".into(),
+            json!({"description": "The database does not answer.",
+            "content": {"application/json": {"schema": {}}}}),
+        );
     }
     out.insert("default".into(), problem);
     Value::Object(out)
@@ -162,28 +209,45 @@ fn new_password() -> Value {
 
 fn request_schema(decl: &RouteDecl) -> Option<Value> {
     use axum::http::Method;
-    let role = json!({"type": "string", "enum": ["admin", "manager", "staff", "viewer", "billing"]});
+    let role =
+        json!({"type": "string", "enum": ["admin", "manager", "staff", "viewer", "billing"]});
     let one_check = json!({"type": "object", "required": ["user_id", "permission"],
         "properties": {"user_id": {"type": "string"}, "permission": {"type": "string"}}});
     let schema = match (&decl.method, decl.path) {
-        (&Method::POST, "/api/v1/session") => json!({"type": "object", "required": ["email", "password"],
-            "properties": {"email": string(254), "password": string(1024)}}),
-        (&Method::PATCH, "/api/v1/me") => json!({"type": "object", "required": ["current_password"],
-            "properties": {"name": name(100), "password": new_password(), "current_password": string(1024)}}),
-        (&Method::POST, "/api/v1/orgs") => json!({"type": "object", "required": ["name"], "properties": {"name": name(100)}}),
+        (&Method::POST, "/api/v1/session") => {
+            json!({"type": "object", "required": ["email", "password"],
+            "properties": {"email": string(254), "password": string(1024)}})
+        }
+        (&Method::PATCH, "/api/v1/me") => {
+            json!({"type": "object", "required": ["current_password"],
+            "properties": {"name": name(100), "password": new_password(), "current_password": string(1024)}})
+        }
+        (&Method::POST, "/api/v1/orgs") => {
+            json!({"type": "object", "required": ["name"], "properties": {"name": name(100)}})
+        }
         (&Method::POST, "/api/v1/orgs/{org}/check") => json!({"oneOf": [one_check.clone(),
             {"type": "object", "required": ["checks"], "properties": {"checks": {"type": "array", "items": one_check, "maxItems": 200}}}]}),
         // `name: null` leaves the name as it is.
-        (&Method::PATCH, "/api/v1/orgs/{org}/settings") => json!({"type": "object", "properties": {"name":
-            {"type": ["string", "null"], "minLength": 1, "maxLength": 100, "pattern": "\\S"}}}),
-        (&Method::PATCH, "/api/v1/orgs/{org}/members/{user}") => json!({"type": "object", "required": ["role"], "properties": {"role": role}}),
-        (&Method::POST, "/api/v1/orgs/{org}/invites") => json!({"type": "object", "required": ["email", "role"],
-            "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}, "role": role}}),
-        (&Method::POST, "/api/v1/orgs/{org}/api-keys") => json!({"type": "object", "required": ["name", "role"],
-            "properties": {"name": name(100), "role": role}}),
-        (&Method::POST, "/api/v1/invites/accept") => json!({"type": "object", "required": ["token"],
+        (&Method::PATCH, "/api/v1/orgs/{org}/settings") => {
+            json!({"type": "object", "properties": {"name":
+            {"type": ["string", "null"], "minLength": 1, "maxLength": 100, "pattern": "\\S"}}})
+        }
+        (&Method::PATCH, "/api/v1/orgs/{org}/members/{user}") => {
+            json!({"type": "object", "required": ["role"], "properties": {"role": role}})
+        }
+        (&Method::POST, "/api/v1/orgs/{org}/invites") => {
+            json!({"type": "object", "required": ["email", "role"],
+            "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}, "role": role}})
+        }
+        (&Method::POST, "/api/v1/orgs/{org}/api-keys") => {
+            json!({"type": "object", "required": ["name", "role"],
+            "properties": {"name": name(100), "role": role}})
+        }
+        (&Method::POST, "/api/v1/invites/accept") => {
+            json!({"type": "object", "required": ["token"],
             "properties": {"token": {"type": "string", "minLength": 1, "maxLength": 200}, "name": string(100),
-                "password": new_password()}}),
+                "password": new_password()}})
+        }
         (m, path) if crate::api::schemas::takes_no_body(m, path) => return None,
         (m, path) if *m == Method::POST || *m == Method::PATCH => {
             crate::api::schemas::request(m, path).unwrap_or_else(|| json!({"type": "object"}))

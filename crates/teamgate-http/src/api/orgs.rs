@@ -19,13 +19,21 @@ pub struct NewOrg {
     name: String,
 }
 
-pub async fn create(State(state): State<AppState>, me: SignedIn, Body(req): Body<NewOrg>)
-    -> ApiResult<(StatusCode, Json<Value>)>
-{
+pub async fn create(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Body(req): Body<NewOrg>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let name = clean_name(&req.name, "name", 100)?;
-    let org = state.store.create_org(&me.user, &name, &me.audit(None), state.now()).await?;
+    let org = state
+        .store
+        .create_org(&me.user, &name, &me.audit(None), state.now())
+        .await?;
     tracing::info!(org = %org.id, user = %me.user.id, "organisation created");
-    Ok((StatusCode::CREATED, Json(json!({"id": org.id, "name": org.name}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": org.id, "name": org.name})),
+    ))
 }
 
 pub async fn my_permissions(ctx: OrgContext) -> Json<Value> {
@@ -55,7 +63,10 @@ pub async fn roles(Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<P
             })
         })
         .collect();
-    Ok(Json(Page { items, next_cursor: page.next_cursor }))
+    Ok(Json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 pub async fn settings(ctx: OrgContext) -> Json<Value> {
@@ -67,13 +78,18 @@ pub struct SettingsChange {
     name: Option<String>,
 }
 
-pub async fn update_settings(State(state): State<AppState>, ctx: OrgContext,
-    Body(req): Body<SettingsChange>) -> ApiResult<Json<Value>>
-{
+pub async fn update_settings(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Body(req): Body<SettingsChange>,
+) -> ApiResult<Json<Value>> {
     let Some(name) = req.name else {
         return Ok(Json(json!({"id": ctx.org.id, "name": ctx.org.name})));
     };
     let name = clean_name(&name, "name", 100)?;
-    let org = state.store.rename_org(&ctx.org.id, &name, &ctx.audit(), state.now()).await?;
+    let org = state
+        .store
+        .rename_org(&ctx.org.id, &name, &ctx.audit(), state.now())
+        .await?;
     Ok(Json(json!({"id": org.id, "name": org.name})))
 }

@@ -23,22 +23,31 @@ pub struct SignInRequest {
     pub password: String,
 }
 
-pub async fn sign_in(State(state): State<AppState>, MaybeSignedIn(_, meta): MaybeSignedIn,
-    Body(req): Body<SignInRequest>) -> ApiResult<Response>
-{
+pub async fn sign_in(
+    State(state): State<AppState>,
+    MaybeSignedIn(_, meta): MaybeSignedIn,
+    Body(req): Body<SignInRequest>,
+) -> ApiResult<Response> {
     let client = meta.0.ip.clone().unwrap_or_default();
     let user = check_credentials(&state, &req.email, &req.password, &client).await?;
     let token = start_session(&state, &user).await?;
-    let cookie = set_cookie(&token, state.settings.session_ttl, state.settings.secure_cookies());
+    let cookie = set_cookie(
+        &token,
+        state.settings.session_ttl,
+        state.settings.secure_cookies(),
+    );
     let body = Json(json!({"user": {"id": user.id, "email": user.email, "name": user.name}}));
     Ok((StatusCode::OK, [(header::SET_COOKIE, cookie)], body).into_response())
 }
 
 /// Checks an address and password under the failed-sign-in limits.
 /// Unknown addresses and wrong passwords fail alike.
-pub async fn check_credentials(state: &AppState, email: &str, password: &str, client: &str)
-    -> ApiResult<User>
-{
+pub async fn check_credentials(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> ApiResult<User> {
     let now = state.now();
     let email_key = normalise_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
     let client_key = client.to_string();
@@ -46,9 +55,13 @@ pub async fn check_credentials(state: &AppState, email: &str, password: &str, cl
         let mut per_email = lock(&state.limits.per_email);
         let per_client = lock(&state.limits.per_client);
         if per_email.is_exhausted(&email_key, now) || per_client.is_exhausted(&client_key, now) {
-            let wait = per_email.retry_after(&email_key, now).max(per_client.retry_after(&client_key, now));
+            let wait = per_email
+                .retry_after(&email_key, now)
+                .max(per_client.retry_after(&client_key, now));
             tracing::warn!(client = %client, "sign-in refused: too many failures");
-            return Err(ApiError::RateLimited { retry_after_secs: wait.whole_seconds().max(1) as u64 });
+            return Err(ApiError::RateLimited {
+                retry_after_secs: wait.whole_seconds().max(1) as u64,
+            });
         }
         // Charged before the slow password check, under the same lock as the
         // check above, so parallel attempts cannot all slip under the limit;
@@ -89,7 +102,10 @@ pub async fn start_session(state: &AppState, user: &User) -> ApiResult<String> {
 }
 
 pub async fn sign_out(State(state): State<AppState>, signed_in: SignedIn) -> ApiResult<Response> {
-    state.store.end_session(&signed_in.session_hash, state.now()).await?;
+    state
+        .store
+        .end_session(&signed_in.session_hash, state.now())
+        .await?;
     let cookie = clear_cookie(state.settings.secure_cookies());
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

@@ -34,15 +34,24 @@ impl Caller {
 /// Finds who is calling; `Ok(None)` when the request carries no credential.
 pub async fn resolve(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<Caller>> {
     if let Some(secret) = bearer_token(headers) {
-        return match state.store.api_key_by_secret(&hash_token(&secret), state.now()).await? {
+        return match state
+            .store
+            .api_key_by_secret(&hash_token(&secret), state.now())
+            .await?
+        {
             Some(key) => Ok(Some(Caller::ApiKey(key))),
             None => Err(ApiError::Unauthenticated),
         };
     }
-    let Some(token) = session_token(headers) else { return Ok(None) };
+    let Some(token) = session_token(headers) else {
+        return Ok(None);
+    };
     let hash = hash_token(&token);
     match state.store.session_user(&hash, state.now()).await? {
-        Some(user) => Ok(Some(Caller::User { user, session_hash: hash })),
+        Some(user) => Ok(Some(Caller::User {
+            user,
+            session_hash: hash,
+        })),
         None => Err(ApiError::Unauthenticated),
     }
 }

@@ -11,10 +11,14 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 /// Why a new password is refused.
 pub fn check_new_password(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!("the password must have at least {MIN_PASSWORD_CHARS} characters"));
+        return Err(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters"
+        ));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!("the password must have at most {MAX_PASSWORD_BYTES} bytes"));
+        return Err(format!(
+            "the password must have at most {MAX_PASSWORD_BYTES} bytes"
+        ));
     }
     Ok(())
 }
@@ -40,7 +44,9 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         match PasswordHash::new(&stored) {
-            Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => false,
         }
     })

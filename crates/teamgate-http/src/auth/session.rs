@@ -32,7 +32,9 @@ pub fn set_cookie(token: &str, ttl: Duration, secure: bool) -> HeaderValue {
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> HeaderValue {
     if secure {
-        HeaderValue::from_static("teamgate_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure")
+        HeaderValue::from_static(
+            "teamgate_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
+        )
     } else {
         HeaderValue::from_static("teamgate_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
     }
@@ -42,7 +44,9 @@ pub fn clear_cookie(secure: bool) -> HeaderValue {
 pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 #[cfg(test)]
@@ -52,10 +56,15 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; teamgate_session=tok; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; teamgate_session=tok; b=2"),
+        );
         assert_eq!(session_token(&h).as_deref(), Some("tok"));
         let cookie = set_cookie("tok", Duration::days(1), true);
         let text = cookie.to_str().unwrap();
-        assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax") && text.contains("Secure"));
+        assert!(
+            text.contains("HttpOnly") && text.contains("SameSite=Lax") && text.contains("Secure")
+        );
     }
 }

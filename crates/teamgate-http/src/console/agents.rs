@@ -69,11 +69,17 @@ fn named_config_fields(name: &str, config: &str) -> Markup {
     }
 }
 
-pub(super) async fn agents_page(state: &AppState, ctx: &OrgContext, kind: AgentKind,
-    q: &HashMap<String, String>) -> Result<Markup, ApiError>
-{
+pub(super) async fn agents_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    kind: AgentKind,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     let listing = console_listing(q)?;
-    let rows = state.store.agents(&ctx.org.id, kind, listing.position.clone(), listing.fetch()).await?;
+    let rows = state
+        .store
+        .agents(&ctx.org.id, kind, listing.position.clone(), listing.fetch())
+        .await?;
     let page = listing.page(rows, |a| (a.created_ms, a.id.as_str()));
     let [create, edit, delete] = agent_permissions(kind);
     let base = org_url(ctx, agents_slug(kind));
@@ -136,55 +142,87 @@ impl NamedConfigForm {
         let config = if text.is_empty() {
             Value::Object(Default::default())
         } else {
-            serde_json::from_str(text)
-                .map_err(|e| ApiError::invalid(format!("The configuration is not valid JSON: {e}.")))?
+            serde_json::from_str(text).map_err(|e| {
+                ApiError::invalid(format!("The configuration is not valid JSON: {e}."))
+            })?
         };
-        Ok(NewNamedConfig { name, config: check_config(config)? })
+        Ok(NewNamedConfig {
+            name,
+            config: check_config(config)?,
+        })
     }
 }
 
-pub async fn create_agent<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Form(form): Form<NamedConfigForm>) -> Response
-{
+pub async fn create_agent<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<NamedConfigForm>,
+) -> Response {
     let outcome = async {
         let new = form.parse()?;
-        let agent = state.store.create_agent(&ctx.org.id, K::KIND, new, &ctx.audit(), state.now()).await?;
+        let agent = state
+            .store
+            .create_agent(&ctx.org.id, K::KIND, new, &ctx.audit(), state.now())
+            .await?;
         Ok(format!("Created {}.", agent.name))
     }
     .await;
     back_to(&org_url(&ctx, agents_slug(K::KIND)), outcome)
 }
 
-pub async fn edit_agent<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>, Form(form): Form<NamedConfigForm>) -> Response
-{
+pub async fn edit_agent<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<NamedConfigForm>,
+) -> Response {
     let outcome = async {
-        state.store.agent(&ctx.org.id, K::KIND, &id).await?.ok_or(ApiError::NotFound)?;
+        state
+            .store
+            .agent(&ctx.org.id, K::KIND, &id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let new = form.parse()?;
-        let change = NamedConfigChange { name: Some(new.name), config: Some(new.config) };
-        let agent = state.store.update_agent(&ctx.org.id, K::KIND, &id, change, &ctx.audit(), state.now()).await?;
+        let change = NamedConfigChange {
+            name: Some(new.name),
+            config: Some(new.config),
+        };
+        let agent = state
+            .store
+            .update_agent(&ctx.org.id, K::KIND, &id, change, &ctx.audit(), state.now())
+            .await?;
         Ok(format!("Saved {}.", agent.name))
     }
     .await;
     back_to(&org_url(&ctx, agents_slug(K::KIND)), outcome)
 }
 
-pub async fn delete_agent<K: Kind>(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> Response
-{
+pub async fn delete_agent<K: Kind>(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
-        state.store.delete_agent(&ctx.org.id, K::KIND, &id, &ctx.audit(), state.now()).await?;
+        state
+            .store
+            .delete_agent(&ctx.org.id, K::KIND, &id, &ctx.audit(), state.now())
+            .await?;
         Ok("Agent deleted.".to_string())
     }
     .await;
     back_to(&org_url(&ctx, agents_slug(K::KIND)), outcome)
 }
 
-pub(super) async fn campaigns_page(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>)
-    -> Result<Markup, ApiError>
-{
+pub(super) async fn campaigns_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     let listing = console_listing(q)?;
-    let rows = state.store.campaigns(&ctx.org.id, listing.position.clone(), listing.fetch()).await?;
+    let rows = state
+        .store
+        .campaigns(&ctx.org.id, listing.position.clone(), listing.fetch())
+        .await?;
     let page = listing.page(rows, |c| (c.created_ms, c.id.as_str()));
     let base = org_url(ctx, "campaigns");
     Ok(html! {
@@ -239,48 +277,76 @@ pub(super) async fn campaigns_page(state: &AppState, ctx: &OrgContext, q: &HashM
     })
 }
 
-pub async fn create_campaign(State(state): State<AppState>, ctx: OrgContext,
-    Form(form): Form<NamedConfigForm>) -> Response
-{
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<NamedConfigForm>,
+) -> Response {
     let outcome = async {
         let new = form.parse()?;
-        let campaign = state.store.create_campaign(&ctx.org.id, new, &ctx.audit(), state.now()).await?;
+        let campaign = state
+            .store
+            .create_campaign(&ctx.org.id, new, &ctx.audit(), state.now())
+            .await?;
         Ok(format!("Created {} as a draft.", campaign.name))
     }
     .await;
     back_to(&org_url(&ctx, "campaigns"), outcome)
 }
 
-pub async fn edit_campaign(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>, Form(form): Form<NamedConfigForm>) -> Response
-{
+pub async fn edit_campaign(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<NamedConfigForm>,
+) -> Response {
     let outcome = async {
-        state.store.campaign(&ctx.org.id, &id).await?.ok_or(ApiError::NotFound)?;
+        state
+            .store
+            .campaign(&ctx.org.id, &id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let new = form.parse()?;
-        let change = NamedConfigChange { name: Some(new.name), config: Some(new.config) };
-        let campaign = state.store.update_campaign(&ctx.org.id, &id, change, &ctx.audit(), state.now()).await?;
+        let change = NamedConfigChange {
+            name: Some(new.name),
+            config: Some(new.config),
+        };
+        let campaign = state
+            .store
+            .update_campaign(&ctx.org.id, &id, change, &ctx.audit(), state.now())
+            .await?;
         Ok(format!("Saved {}.", campaign.name))
     }
     .await;
     back_to(&org_url(&ctx, "campaigns"), outcome)
 }
 
-pub async fn delete_campaign(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> Response
-{
+pub async fn delete_campaign(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
-        state.store.delete_campaign(&ctx.org.id, &id, &ctx.audit(), state.now()).await?;
+        state
+            .store
+            .delete_campaign(&ctx.org.id, &id, &ctx.audit(), state.now())
+            .await?;
         Ok("Campaign deleted.".to_string())
     }
     .await;
     back_to(&org_url(&ctx, "campaigns"), outcome)
 }
 
-pub async fn launch_campaign(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> Response
-{
+pub async fn launch_campaign(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
-        let campaign = state.store.launch_campaign(&ctx.org.id, &id, &ctx.audit(), state.now()).await?;
+        let campaign = state
+            .store
+            .launch_campaign(&ctx.org.id, &id, &ctx.audit(), state.now())
+            .await?;
         Ok(format!("Launched {}.", campaign.name))
     }
     .await;

@@ -36,20 +36,30 @@ const FILTERS: &[(&str, &str, &str)] = &[
     ("actor", "Actor id", "a user or API key id"),
     ("target", "Target id", "a member, invite, key… id"),
     ("since", "From (RFC 3339)", "2026-12-04T00:00:00Z"),
-    ("until", "Until, exclusive (RFC 3339)", "2026-12-05T00:00:00Z"),
+    (
+        "until",
+        "Until, exclusive (RFC 3339)",
+        "2026-12-05T00:00:00Z",
+    ),
 ];
 
 /// Before → after values longer than this are cut on the page (exports keep them whole).
 const MAX_CHANGE_CHARS: usize = 300;
 
 /// `GET /orgs/{org}/settings/audit`.
-pub async fn page(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> Response
-{
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let orgs = super::pages::orgs_for(&state, &ctx).await;
     let filters: Vec<(&str, String)> = FILTERS
         .iter()
-        .filter_map(|(name, _, _)| q.get(*name).filter(|v| !v.trim().is_empty()).map(|v| (*name, v.clone())))
+        .filter_map(|(name, _, _)| {
+            q.get(*name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (*name, v.clone()))
+        })
         .collect();
     let listing = match read(&state, &ctx, &q).await {
         Ok(listing) => Ok(listing),
@@ -74,8 +84,16 @@ pub async fn page(State(state): State<AppState>, ctx: OrgContext,
             }
         }
     };
-    let status = if listing.is_err() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    (status, shell(&ctx, &orgs, "settings/audit", "Audit Log", content)).into_response()
+    let status = if listing.is_err() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        shell(&ctx, &orgs, "settings/audit", "Audit Log", content),
+    )
+        .into_response()
 }
 
 /// One page of events and where its neighbours start.
@@ -85,10 +103,25 @@ struct Listing {
     newer: Option<Option<String>>,
 }
 
-async fn read(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>) -> Result<Listing, ApiError> {
+async fn read(
+    state: &AppState,
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Listing, ApiError> {
     let filter = filter_from_query(q)?;
-    let before = q.get("cursor").filter(|c| !c.is_empty()).map(|c| cursor_seq(c)).transpose()?;
-    let page = newest_first(state.store.as_ref(), &ctx.org.id, &filter, before, PAGE_SIZE).await?;
+    let before = q
+        .get("cursor")
+        .filter(|c| !c.is_empty())
+        .map(|c| cursor_seq(c))
+        .transpose()?;
+    let page = newest_first(
+        state.store.as_ref(),
+        &ctx.org.id,
+        &filter,
+        before,
+        PAGE_SIZE,
+    )
+    .await?;
     let newer = match before {
         Some(before) => Some(newer_cursor(state, ctx, &filter, before).await?),
         None => None,
@@ -98,13 +131,21 @@ async fn read(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>) -
 
 /// The cursor of the page just newer than one that starts below `before`:
 /// the `PAGE_SIZE` matching events from `before` upwards, read oldest first.
-async fn newer_cursor(state: &AppState, ctx: &OrgContext, filter: &AuditFilter, before: i64)
-    -> Result<Option<String>, ApiError>
-{
-    let newer = state.store.audit_batch(&ctx.org.id, filter, before - 1, PAGE_SIZE + 1).await?;
+async fn newer_cursor(
+    state: &AppState,
+    ctx: &OrgContext,
+    filter: &AuditFilter,
+    before: i64,
+) -> Result<Option<String>, ApiError> {
+    let newer = state
+        .store
+        .audit_batch(&ctx.org.id, filter, before - 1, PAGE_SIZE + 1)
+        .await?;
     // More than a page above: the newer page ends at the PAGE_SIZE-th of them.
     if newer.len() > PAGE_SIZE as usize {
-        Ok(newer.get(PAGE_SIZE as usize - 1).map(|e| cursor_before(e.seq + 1)))
+        Ok(newer
+            .get(PAGE_SIZE as usize - 1)
+            .map(|e| cursor_before(e.seq + 1)))
     } else {
         Ok(None)
     }
@@ -193,13 +234,19 @@ fn show(value: &Value) -> String {
 /// Newer and older links, keeping the filters.
 fn pager(ctx: &OrgContext, filters: &[(&str, String)], listing: &Listing) -> Markup {
     let link = |cursor: Option<&str>| {
-        let mut pairs: Vec<String> =
-            filters.iter().map(|(k, v)| format!("{k}={}", super::urlencode_query(v))).collect();
+        let mut pairs: Vec<String> = filters
+            .iter()
+            .map(|(k, v)| format!("{k}={}", super::urlencode_query(v)))
+            .collect();
         if let Some(c) = cursor {
             pairs.push(format!("cursor={}", super::urlencode_query(c)));
         }
         let base = org_url(ctx, "settings/audit");
-        if pairs.is_empty() { base } else { format!("{base}?{}", pairs.join("&")) }
+        if pairs.is_empty() {
+            base
+        } else {
+            format!("{base}?{}", pairs.join("&"))
+        }
     };
     html! {
         p.pager {

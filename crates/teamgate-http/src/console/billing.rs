@@ -13,7 +13,9 @@ use teamgate_store::{BillingChange, PaymentSettingsChange, PLANS};
 
 use super::features::{back_to, flash, org_url};
 use super::layout::action;
-use crate::api::billing::{check_billing_email, check_payment_field, check_plan, ADDRESS_MAX, LABEL_MAX};
+use crate::api::billing::{
+    check_billing_email, check_payment_field, check_plan, ADDRESS_MAX, LABEL_MAX,
+};
 use crate::error::ApiError;
 use crate::gate::OrgContext;
 use crate::AppState;
@@ -21,9 +23,11 @@ use crate::AppState;
 const BILLING_EDIT: Permission = Permission::of("billing", "edit");
 const PAYMENT_EDIT: Permission = Permission::of("payment_settings", "edit");
 
-pub(super) async fn billing_page(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>)
-    -> Result<Markup, ApiError>
-{
+pub(super) async fn billing_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     let billing = state.store.billing(&ctx.org.id).await?;
     Ok(html! {
         h1 { "Billing" }
@@ -56,22 +60,31 @@ pub struct BillingForm {
     billing_email: String,
 }
 
-pub async fn update_billing(State(state): State<AppState>, ctx: OrgContext, Form(form): Form<BillingForm>) -> Response {
+pub async fn update_billing(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<BillingForm>,
+) -> Response {
     let outcome = async {
         let change = BillingChange {
             plan: Some(check_plan(&form.plan)?),
             billing_email: Some(check_billing_email(Some(form.billing_email))?),
         };
-        let billing = state.store.update_billing(&ctx.org.id, change, &ctx.audit(), state.now()).await?;
+        let billing = state
+            .store
+            .update_billing(&ctx.org.id, change, &ctx.audit(), state.now())
+            .await?;
         Ok(format!("Billing saved: the {} plan.", billing.plan))
     }
     .await;
     back_to(&org_url(&ctx, "billing"), outcome)
 }
 
-pub(super) async fn payment_page(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>)
-    -> Result<Markup, ApiError>
-{
+pub(super) async fn payment_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     let settings = state.store.payment_settings(&ctx.org.id).await?;
     Ok(html! {
         h1 { "Payment Settings" }
@@ -102,12 +115,32 @@ pub struct PaymentForm {
     billing_address: String,
 }
 
-pub async fn update_payment(State(state): State<AppState>, ctx: OrgContext, Form(form): Form<PaymentForm>) -> Response {
+pub async fn update_payment(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<PaymentForm>,
+) -> Response {
     let outcome = async {
-        let label = check_payment_field(Some(form.payment_method_label), "payment_method_label", LABEL_MAX, false)?;
-        let address = check_payment_field(Some(form.billing_address), "billing_address", ADDRESS_MAX, true)?;
-        let change = PaymentSettingsChange { payment_method_label: Some(label), billing_address: Some(address) };
-        state.store.update_payment_settings(&ctx.org.id, change, &ctx.audit(), state.now()).await?;
+        let label = check_payment_field(
+            Some(form.payment_method_label),
+            "payment_method_label",
+            LABEL_MAX,
+            false,
+        )?;
+        let address = check_payment_field(
+            Some(form.billing_address),
+            "billing_address",
+            ADDRESS_MAX,
+            true,
+        )?;
+        let change = PaymentSettingsChange {
+            payment_method_label: Some(label),
+            billing_address: Some(address),
+        };
+        state
+            .store
+            .update_payment_settings(&ctx.org.id, change, &ctx.audit(), state.now())
+            .await?;
         Ok("Payment settings saved.".to_string())
     }
     .await;

@@ -17,9 +17,12 @@ use crate::AppState;
 
 /// The content of the sidebar page at `slug`, or `None` for a page this
 /// module does not draw.
-pub(super) async fn page(state: &AppState, ctx: &OrgContext, slug: &str,
-    q: &HashMap<String, String>) -> Option<Result<Markup, ApiError>>
-{
+pub(super) async fn page(
+    state: &AppState,
+    ctx: &OrgContext,
+    slug: &str,
+    q: &HashMap<String, String>,
+) -> Option<Result<Markup, ApiError>> {
     use teamgate_store::AgentKind::*;
     let content = match slug {
         "chat-agents" => super::agents::agents_page(state, ctx, Chat, q).await,
@@ -57,7 +60,10 @@ pub(super) fn flash(q: &HashMap<String, String>) -> Markup {
 pub(super) fn back_to(url: &str, outcome: Result<String, ApiError>) -> Response {
     let (key, text) = match outcome {
         Ok(notice) => ("notice", notice),
-        Err(ApiError::NotFound) => ("error", "That no longer exists in this organisation.".to_string()),
+        Err(ApiError::NotFound) => (
+            "error",
+            "That no longer exists in this organisation.".to_string(),
+        ),
         Err(e) => {
             if let ApiError::Internal(detail) = &e {
                 tracing::error!(error = %detail, "console action failed");
@@ -66,7 +72,11 @@ pub(super) fn back_to(url: &str, outcome: Result<String, ApiError>) -> Response 
         }
     };
     let sep = if url.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{url}{sep}{key}={}", super::urlencode_query(&text))).into_response()
+    Redirect::to(&format!(
+        "{url}{sep}{key}={}",
+        super::urlencode_query(&text)
+    ))
+    .into_response()
 }
 
 /// A table's header row.
@@ -84,9 +94,9 @@ pub(super) fn pager(base: &str, next_cursor: Option<&str>) -> Markup {
 }
 
 /// Paging of a console list: the `cursor` of the query, 50 rows a page.
-pub(super) fn console_listing(q: &HashMap<String, String>)
-    -> Result<crate::api::listing::Listing, ApiError>
-{
+pub(super) fn console_listing(
+    q: &HashMap<String, String>,
+) -> Result<crate::api::listing::Listing, ApiError> {
     let mut paging: HashMap<String, String> = HashMap::new();
     if let Some(cursor) = q.get("cursor") {
         paging.insert("cursor".into(), cursor.clone());

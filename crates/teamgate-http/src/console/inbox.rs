@@ -32,19 +32,35 @@ fn thread_url(ctx: &OrgContext, id: &str) -> String {
     format!("{}?c={id}", inbox_url(ctx))
 }
 
-pub(super) async fn inbox_page(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>)
-    -> Result<Markup, ApiError>
-{
+pub(super) async fn inbox_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     let listing = console_listing(q)?;
-    let rows = state.store.conversations(&ctx.org.id, listing.position.clone(), listing.fetch()).await?;
+    let rows = state
+        .store
+        .conversations(&ctx.org.id, listing.position.clone(), listing.fetch())
+        .await?;
     let page = listing.page(rows, |c| (c.created_ms, c.id.as_str()));
     // Members name the assignees and fill the assign menu, for those who may see the team.
     let members = if ctx.can(ASSIGN) || ctx.can(TEAM_VIEW) {
-        state.store.list_members(&ctx.org.id, None, 500).await?.into_iter().map(|(m, _)| m).collect()
+        state
+            .store
+            .list_members(&ctx.org.id, None, 500)
+            .await?
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect()
     } else {
         Vec::new()
     };
-    let who = |id: &str| members.iter().find(|m| m.user_id == id).map_or(id.to_string(), |m| m.email.clone());
+    let who = |id: &str| {
+        members
+            .iter()
+            .find(|m| m.user_id == id)
+            .map_or(id.to_string(), |m| m.email.clone())
+    };
     let open = match q.get("c") {
         Some(id) => state.store.conversation(&ctx.org.id, id).await?,
         None => None,
@@ -96,10 +112,16 @@ pub(super) async fn inbox_page(state: &AppState, ctx: &OrgContext, q: &HashMap<S
 }
 
 /// One conversation's messages with its reply, assign and close forms.
-async fn thread(state: &AppState, ctx: &OrgContext, c: &Conversation,
-    members: &[teamgate_store::Member]) -> Result<Markup, ApiError>
-{
-    let messages = state.store.conversation_messages(&ctx.org.id, &c.id).await?;
+async fn thread(
+    state: &AppState,
+    ctx: &OrgContext,
+    c: &Conversation,
+    members: &[teamgate_store::Member],
+) -> Result<Markup, ApiError> {
+    let messages = state
+        .store
+        .conversation_messages(&ctx.org.id, &c.id)
+        .await?;
     let base = format!("{}/{}", inbox_url(ctx), c.id);
     Ok(html! {
         section.thread data-id=(c.id) {
@@ -145,14 +167,21 @@ pub struct InboundForm {
     body: String,
 }
 
-pub async fn record(State(state): State<AppState>, ctx: OrgContext, Form(form): Form<InboundForm>) -> Response {
+pub async fn record(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<InboundForm>,
+) -> Response {
     let outcome = async {
         let new = NewConversation {
             contact: clean_name(&form.contact, "the contact", 200)?,
             channel: channel(&form.channel)?,
             body: message_body(&form.body)?,
         };
-        let c = state.store.record_inbound(&ctx.org.id, new, &ctx.audit(), state.now()).await?;
+        let c = state
+            .store
+            .record_inbound(&ctx.org.id, new, &ctx.audit(), state.now())
+            .await?;
         Ok((format!("Recorded a message from {}.", c.contact), c.id))
     }
     .await;
@@ -168,13 +197,23 @@ pub struct ReplyForm {
     body: String,
 }
 
-pub async fn reply(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>, Form(form): Form<ReplyForm>) -> Response
-{
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<ReplyForm>,
+) -> Response {
     let outcome = async {
-        state.store.conversation(&ctx.org.id, &id).await?.ok_or(ApiError::NotFound)?;
+        state
+            .store
+            .conversation(&ctx.org.id, &id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let body = message_body(&form.body)?;
-        state.store.reply(&ctx.org.id, &id, &body, &ctx.audit(), state.now()).await?;
+        state
+            .store
+            .reply(&ctx.org.id, &id, &body, &ctx.audit(), state.now())
+            .await?;
         Ok("Reply sent.".to_string())
     }
     .await;
@@ -187,35 +226,55 @@ pub struct AssignForm {
     user_id: String,
 }
 
-pub async fn assign(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>, Form(form): Form<AssignForm>) -> Response
-{
+pub async fn assign(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<AssignForm>,
+) -> Response {
     let outcome = async {
         let user_id = Some(form.user_id.trim()).filter(|u| !u.is_empty());
-        let c = state.store.assign_conversation(&ctx.org.id, &id, user_id, &ctx.audit(), state.now()).await?;
-        let done = if c.assignee.is_some() { "Conversation assigned." } else { "Conversation unassigned." };
+        let c = state
+            .store
+            .assign_conversation(&ctx.org.id, &id, user_id, &ctx.audit(), state.now())
+            .await?;
+        let done = if c.assignee.is_some() {
+            "Conversation assigned."
+        } else {
+            "Conversation unassigned."
+        };
         Ok(done.to_string())
     }
     .await;
     back_to(&thread_url(&ctx, &id), outcome)
 }
 
-pub async fn close(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> Response
-{
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
-        state.store.close_conversation(&ctx.org.id, &id, &ctx.audit(), state.now()).await?;
+        state
+            .store
+            .close_conversation(&ctx.org.id, &id, &ctx.audit(), state.now())
+            .await?;
         Ok("Conversation closed.".to_string())
     }
     .await;
     back_to(&thread_url(&ctx, &id), outcome)
 }
 
-pub(super) async fn logs_page(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>)
-    -> Result<Markup, ApiError>
-{
+pub(super) async fn logs_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     let listing = console_listing(q)?;
-    let rows = state.store.message_log(&ctx.org.id, listing.position.clone(), listing.fetch()).await?;
+    let rows = state
+        .store
+        .message_log(&ctx.org.id, listing.position.clone(), listing.fetch())
+        .await?;
     let page = listing.page(rows, |m| (m.created_ms, m.id.as_str()));
     Ok(html! {
         h1 { "Logs" }

@@ -20,7 +20,11 @@ const OUTBOUND_COLOUR: &str = "#2f9e6e";
 
 /// A bar's height in pixels, so the tallest bar fills the chart.
 fn scaled(value: i64, max: i64) -> i64 {
-    if max <= 0 { 0 } else { value.max(0) * CHART_HEIGHT / max }
+    if max <= 0 {
+        0
+    } else {
+        value.max(0) * CHART_HEIGHT / max
+    }
 }
 
 /// A simple bar chart: one labelled bar per `(label, value)`.
@@ -54,7 +58,11 @@ fn daily_chart(days: &[Day]) -> Markup {
     let (bar, gap) = (10, 12);
     let group = 2 * bar + gap;
     let width = gap + days.len() as i64 * group;
-    let max = days.iter().map(|d| d.inbound.max(d.outbound)).max().unwrap_or(0);
+    let max = days
+        .iter()
+        .map(|d| d.inbound.max(d.outbound))
+        .max()
+        .unwrap_or(0);
     let title = format!("Messages per day, last {DAYS} days");
     html! {
         figure.chart.daily {

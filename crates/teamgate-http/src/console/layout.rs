@@ -19,29 +19,117 @@ pub struct NavEntry {
     pub settings: bool,
 }
 
-const fn entry(label: &'static str, slug: &'static str, route: &'static str, feature: &str,
-    settings: bool) -> NavEntry
-{
-    NavEntry { label, slug, route, permission: Permission::of(feature, "view"), settings }
+const fn entry(
+    label: &'static str,
+    slug: &'static str,
+    route: &'static str,
+    feature: &str,
+    settings: bool,
+) -> NavEntry {
+    NavEntry {
+        label,
+        slug,
+        route,
+        permission: Permission::of(feature, "view"),
+        settings,
+    }
 }
 
 /// The sidebar, in order: feature pages, then Organisation Settings.
 pub const NAV: &[NavEntry] = &[
-    entry("Chat Agents", "chat-agents", "/orgs/{org}/chat-agents", "chat_agents", false),
-    entry("WhatsApp Agents", "whatsapp-agents", "/orgs/{org}/whatsapp-agents", "whatsapp_agents", false),
-    entry("Voice Agents", "voice-agents", "/orgs/{org}/voice-agents", "voice_agents", false),
-    entry("Campaigns", "campaigns", "/orgs/{org}/campaigns", "campaigns", false),
-    entry("Inbox", "inbox/conversations", "/orgs/{org}/inbox/conversations", "inbox", false),
-    entry("Analytics", "analytics", "/orgs/{org}/analytics", "analytics", false),
+    entry(
+        "Chat Agents",
+        "chat-agents",
+        "/orgs/{org}/chat-agents",
+        "chat_agents",
+        false,
+    ),
+    entry(
+        "WhatsApp Agents",
+        "whatsapp-agents",
+        "/orgs/{org}/whatsapp-agents",
+        "whatsapp_agents",
+        false,
+    ),
+    entry(
+        "Voice Agents",
+        "voice-agents",
+        "/orgs/{org}/voice-agents",
+        "voice_agents",
+        false,
+    ),
+    entry(
+        "Campaigns",
+        "campaigns",
+        "/orgs/{org}/campaigns",
+        "campaigns",
+        false,
+    ),
+    entry(
+        "Inbox",
+        "inbox/conversations",
+        "/orgs/{org}/inbox/conversations",
+        "inbox",
+        false,
+    ),
+    entry(
+        "Analytics",
+        "analytics",
+        "/orgs/{org}/analytics",
+        "analytics",
+        false,
+    ),
     entry("Logs", "logs", "/orgs/{org}/logs", "logs", false),
-    entry("API Keys", "api-keys", "/orgs/{org}/api-keys", "api_keys", false),
-    entry("Billing", "billing", "/orgs/{org}/billing", "billing", false),
+    entry(
+        "API Keys",
+        "api-keys",
+        "/orgs/{org}/api-keys",
+        "api_keys",
+        false,
+    ),
+    entry(
+        "Billing",
+        "billing",
+        "/orgs/{org}/billing",
+        "billing",
+        false,
+    ),
     entry("Usage", "usage", "/orgs/{org}/usage", "usage", false),
-    entry("Payment Settings", "payment-settings", "/orgs/{org}/payment-settings", "payment_settings", false),
-    entry("Team Members", "settings/team", "/orgs/{org}/settings/team", "team", true),
-    entry("Roles", "settings/roles", "/orgs/{org}/settings/roles", "roles", true),
-    entry("Audit Log", "settings/audit", "/orgs/{org}/settings/audit", "audit_log", true),
-    entry("General", "settings/general", "/orgs/{org}/settings/general", "org_settings", true),
+    entry(
+        "Payment Settings",
+        "payment-settings",
+        "/orgs/{org}/payment-settings",
+        "payment_settings",
+        false,
+    ),
+    entry(
+        "Team Members",
+        "settings/team",
+        "/orgs/{org}/settings/team",
+        "team",
+        true,
+    ),
+    entry(
+        "Roles",
+        "settings/roles",
+        "/orgs/{org}/settings/roles",
+        "roles",
+        true,
+    ),
+    entry(
+        "Audit Log",
+        "settings/audit",
+        "/orgs/{org}/settings/audit",
+        "audit_log",
+        true,
+    ),
+    entry(
+        "General",
+        "settings/general",
+        "/orgs/{org}/settings/general",
+        "org_settings",
+        true,
+    ),
 ];
 
 const STYLE: &str = r#"
@@ -81,12 +169,19 @@ pub fn bare(title: &str, body: Markup) -> Markup {
 }
 
 /// A page inside an organisation: header with switcher, sidebar, content.
-pub fn shell(ctx: &OrgContext, orgs: &[OrgMembership], current: &str, title: &str, content: Markup)
-    -> Markup
-{
+pub fn shell(
+    ctx: &OrgContext,
+    orgs: &[OrgMembership],
+    current: &str,
+    title: &str,
+    content: Markup,
+) -> Markup {
     let org_id = &ctx.org.id;
     let visible: Vec<&NavEntry> = NAV.iter().filter(|e| ctx.can(e.permission)).collect();
-    let page_permission = NAV.iter().find(|e| e.slug == current).map(|e| e.permission.to_string());
+    let page_permission = NAV
+        .iter()
+        .find(|e| e.slug == current)
+        .map(|e| e.permission.to_string());
     let nav_json = serde_json::json!({
         "current": current,
         "entries": NAV.iter().map(|e| serde_json::json!({
@@ -144,7 +239,11 @@ pub fn shell(ctx: &OrgContext, orgs: &[OrgMembership], current: &str, title: &st
 /// reason in plain words. Either way it names its permission.
 pub fn action(ctx: &OrgContext, permission: Permission, label: &str) -> Markup {
     let allowed = ctx.can(permission);
-    let reason = format!("Your role ({}) cannot {}.", ctx.role.name(), permission.describe());
+    let reason = format!(
+        "Your role ({}) cannot {}.",
+        ctx.role.name(),
+        permission.describe()
+    );
     html! {
         span.action {
             button type="submit" data-permission=(permission) disabled[!allowed]

@@ -18,22 +18,27 @@ use crate::AppState;
 
 /// `/`: a signed-in member goes to their organisation's home page.
 pub async fn root(State(state): State<AppState>, MaybeSignedIn(me, _): MaybeSignedIn) -> Response {
-    let Some(me) = me else { return Redirect::to("/signin").into_response() };
+    let Some(me) = me else {
+        return Redirect::to("/signin").into_response();
+    };
     let orgs = match state.store.orgs_of_user(&me.user.id).await {
         Ok(orgs) => orgs,
         Err(e) => return ApiError::from(e).into_response(),
     };
     match orgs.first() {
         Some(org) => Redirect::to(&format!("/orgs/{}", org.id)).into_response(),
-        None => super::layout::bare("No organisation", html! {
-            h1 { "You are not a member of any organisation" }
-            p { "Ask an admin for an invite, or create an organisation of your own." }
-            form method="post" action="/orgs" {
-                label { "Organisation name" input name="name" required; }
-                button type="submit" { "Create organisation" }
-            }
-            form method="post" action="/signout" { button type="submit" { "Sign out" } }
-        })
+        None => super::layout::bare(
+            "No organisation",
+            html! {
+                h1 { "You are not a member of any organisation" }
+                p { "Ask an admin for an invite, or create an organisation of your own." }
+                form method="post" action="/orgs" {
+                    label { "Organisation name" input name="name" required; }
+                    button type="submit" { "Create organisation" }
+                }
+                form method="post" action="/signout" { button type="submit" { "Sign out" } }
+            },
+        )
         .into_response(),
     }
 }
@@ -44,20 +49,29 @@ pub struct NewOrgForm {
     name: String,
 }
 
-pub async fn create_org(State(state): State<AppState>, me: SignedIn, Form(form): Form<NewOrgForm>)
-    -> Response
-{
+pub async fn create_org(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Form(form): Form<NewOrgForm>,
+) -> Response {
     let name = match clean_name(&form.name, "the organisation name", 100) {
         Ok(n) => n,
         Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e.detail()).into_response(),
     };
-    match state.store.create_org(&me.user, &name, &me.audit(None), state.now()).await {
+    match state
+        .store
+        .create_org(&me.user, &name, &me.audit(None), state.now())
+        .await
+    {
         Ok(org) => Redirect::to(&format!("/orgs/{}", org.id)).into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
 
-pub(super) async fn orgs_for(state: &AppState, ctx: &OrgContext) -> Vec<teamgate_store::OrgMembership> {
+pub(super) async fn orgs_for(
+    state: &AppState,
+    ctx: &OrgContext,
+) -> Vec<teamgate_store::OrgMembership> {
     match ctx.user() {
         Some(u) => state.store.orgs_of_user(&u.id).await.unwrap_or_default(),
         None => Vec::new(),
@@ -79,11 +93,18 @@ pub async fn home(State(state): State<AppState>, ctx: OrgContext) -> Response {
 }
 
 /// A feature or settings page, found by its path.
-pub async fn feature(State(state): State<AppState>, ctx: OrgContext, uri: Uri,
-    Query(q): Query<HashMap<String, String>>) -> Response
-{
+pub async fn feature(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    uri: Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let prefix = format!("/orgs/{}/", ctx.org.id);
-    let slug = uri.path().strip_prefix(&prefix).unwrap_or("").trim_end_matches('/');
+    let slug = uri
+        .path()
+        .strip_prefix(&prefix)
+        .unwrap_or("")
+        .trim_end_matches('/');
     let Some(entry) = NAV.iter().find(|e| e.slug == slug) else {
         return ApiError::NotFound.into_response();
     };

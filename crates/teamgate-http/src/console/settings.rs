@@ -24,7 +24,10 @@ const RENAME: Permission = Permission::of("org_settings", "edit");
 const KEY_CREATE: Permission = Permission::of("api_keys", "create");
 const KEY_REVOKE: Permission = Permission::of("api_keys", "revoke");
 
-pub(super) fn general_page(ctx: &OrgContext, q: &HashMap<String, String>) -> Result<Markup, ApiError> {
+pub(super) fn general_page(
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     Ok(html! {
         h1 { "General" }
         (flash(q))
@@ -42,25 +45,40 @@ pub struct RenameForm {
     name: String,
 }
 
-pub async fn rename(State(state): State<AppState>, ctx: OrgContext, Form(form): Form<RenameForm>) -> Response {
+pub async fn rename(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<RenameForm>,
+) -> Response {
     let outcome = async {
         let name = clean_name(&form.name, "the organisation name", 100)?;
-        let org = state.store.rename_org(&ctx.org.id, &name, &ctx.audit(), state.now()).await?;
+        let org = state
+            .store
+            .rename_org(&ctx.org.id, &name, &ctx.audit(), state.now())
+            .await?;
         Ok(format!("The organisation is now called {}.", org.name))
     }
     .await;
     back_to(&org_url(&ctx, "settings/general"), outcome)
 }
 
-pub(super) async fn api_keys_page(state: &AppState, ctx: &OrgContext, q: &HashMap<String, String>)
-    -> Result<Markup, ApiError>
-{
+pub(super) async fn api_keys_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    q: &HashMap<String, String>,
+) -> Result<Markup, ApiError> {
     let keys = state.store.api_keys(&ctx.org.id).await?;
     let members = state.store.list_members(&ctx.org.id, None, 500).await?;
     let creator = |id: &str| {
-        members.iter().find(|(m, _)| m.user_id == id).map_or("a former member".to_string(), |(m, _)| m.email.clone())
+        members
+            .iter()
+            .find(|(m, _)| m.user_id == id)
+            .map_or("a former member".to_string(), |(m, _)| m.email.clone())
     };
-    let grantable: Vec<Role> = Role::ALL.into_iter().filter(|r| may_grant(ctx.permissions, *r).is_ok()).collect();
+    let grantable: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| may_grant(ctx.permissions, *r).is_ok())
+        .collect();
     let base = org_url(ctx, "api-keys");
     Ok(html! {
         h1 { "API Keys" }
@@ -117,7 +135,11 @@ pub struct NewKeyForm {
 
 /// Answers with the page showing the secret, never a redirect: a secret in a
 /// URL would end up in the browser's history and in logs.
-pub async fn create_key(State(state): State<AppState>, ctx: OrgContext, Form(form): Form<NewKeyForm>) -> Response {
+pub async fn create_key(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<NewKeyForm>,
+) -> Response {
     let created = async {
         let name = clean_name(&form.name, "the key name", 100)?;
         let role: Role = form
@@ -144,15 +166,22 @@ pub async fn create_key(State(state): State<AppState>, ctx: OrgContext, Form(for
         p { a href=(org_url(&ctx, "api-keys")) { "Back to API Keys" } }
     };
     let mut response = shell(&ctx, &orgs, "api-keys", "API Key created", content).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-pub async fn revoke_key(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> Response
-{
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
-        state.store.revoke_api_key(&ctx.org.id, &id, &ctx.audit(), state.now()).await?;
+        state
+            .store
+            .revoke_api_key(&ctx.org.id, &id, &ctx.audit(), state.now())
+            .await?;
         tracing::info!(org = %ctx.org.id, key = %id, "API key revoked");
         Ok("API key revoked.".to_string())
     }

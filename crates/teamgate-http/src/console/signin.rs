@@ -26,7 +26,8 @@ pub struct Next {
 /// Only a path of this site may follow sign-in. Browsers drop tabs and
 /// newlines from a `Location`, so `/\t/evil.test` would become `//evil.test`.
 fn safe_next(next: Option<&str>) -> String {
-    let plain = |n: &str| !n.contains('\\') && !n.chars().any(|c| c.is_control() || c.is_whitespace());
+    let plain =
+        |n: &str| !n.contains('\\') && !n.chars().any(|c| c.is_control() || c.is_whitespace());
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && plain(n) => n.to_string(),
         _ => "/".to_string(),
@@ -34,16 +35,19 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn signin_form(next: &str, error: Option<&str>) -> Markup {
-    bare("Sign in", html! {
-        h1 { "Sign in to teamgate" }
-        @if let Some(e) = error { p.error role="alert" { (e) } }
-        form method="post" action="/signin" {
-            input type="hidden" name="next" value=(next);
-            label { "Email" input type="email" name="email" autocomplete="username" required; }
-            label { "Password" input type="password" name="password" autocomplete="current-password" required; }
-            button type="submit" { "Sign in" }
-        }
-    })
+    bare(
+        "Sign in",
+        html! {
+            h1 { "Sign in to teamgate" }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form method="post" action="/signin" {
+                input type="hidden" name="next" value=(next);
+                label { "Email" input type="email" name="email" autocomplete="username" required; }
+                label { "Password" input type="password" name="password" autocomplete="current-password" required; }
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
 }
 
 pub async fn page(MaybeSignedIn(me, _): MaybeSignedIn, Query(q): Query<Next>) -> Response {
@@ -63,9 +67,11 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-pub async fn submit(State(state): State<AppState>, MaybeSignedIn(_, meta): MaybeSignedIn,
-    Form(form): Form<SignInForm>) -> Response
-{
+pub async fn submit(
+    State(state): State<AppState>,
+    MaybeSignedIn(_, meta): MaybeSignedIn,
+    Form(form): Form<SignInForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
     let client = meta.0.ip.unwrap_or_default();
     let signed_in = match check_credentials(&state, &form.email, &form.password, &client).await {
@@ -74,12 +80,29 @@ pub async fn submit(State(state): State<AppState>, MaybeSignedIn(_, meta): Maybe
     };
     match signed_in {
         Ok(token) => {
-            let cookie = set_cookie(&token, state.settings.session_ttl, state.settings.secure_cookies());
-            (StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, next.parse().unwrap_or(header::HeaderValue::from_static("/")))]).into_response()
+            let cookie = set_cookie(
+                &token,
+                state.settings.session_ttl,
+                state.settings.secure_cookies(),
+            );
+            (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::SET_COOKIE, cookie),
+                    (
+                        header::LOCATION,
+                        next.parse()
+                            .unwrap_or(header::HeaderValue::from_static("/")),
+                    ),
+                ],
+            )
+                .into_response()
         }
         Err(e) => {
             let message = match &e {
-                ApiError::Unauthenticated => "That email and password do not match an account.".to_string(),
+                ApiError::Unauthenticated => {
+                    "That email and password do not match an account.".to_string()
+                }
                 other => other.detail(),
             };
             (e.status(), signin_form(&next, Some(&message))).into_response()
@@ -92,7 +115,16 @@ pub async fn sign_out(State(state): State<AppState>, me: SignedIn) -> Response {
         return ApiError::from(e).into_response();
     }
     let cookie = clear_cookie(state.settings.secure_cookies());
-    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, header::HeaderValue::from_static("/signin"))])
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, cookie),
+            (
+                header::LOCATION,
+                header::HeaderValue::from_static("/signin"),
+            ),
+        ],
+    )
         .into_response()
 }
 
@@ -102,28 +134,37 @@ pub struct SetupQuery {
 }
 
 fn setup_form(token: &str, error: Option<&str>) -> Markup {
-    bare("Set up teamgate", html! {
-        h1 { "Set up teamgate" }
-        p { "Create your organisation and its first admin." }
-        @if let Some(e) = error { p.error role="alert" { (e) } }
-        form method="post" action="/setup" {
-            input type="hidden" name="token" value=(token);
-            label { "Organisation name" input name="org" required; }
-            label { "Your name" input name="name" autocomplete="name" required; }
-            label { "Your email" input type="email" name="email" autocomplete="username" required; }
-            label { "Password (at least " (MIN_PASSWORD_CHARS) " characters)"
-                input type="password" name="password" autocomplete="new-password" required; }
-            button type="submit" { "Create organisation" }
-        }
-    })
+    bare(
+        "Set up teamgate",
+        html! {
+            h1 { "Set up teamgate" }
+            p { "Create your organisation and its first admin." }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form method="post" action="/setup" {
+                input type="hidden" name="token" value=(token);
+                label { "Organisation name" input name="org" required; }
+                label { "Your name" input name="name" autocomplete="name" required; }
+                label { "Your email" input type="email" name="email" autocomplete="username" required; }
+                label { "Password (at least " (MIN_PASSWORD_CHARS) " characters)"
+                    input type="password" name="password" autocomplete="new-password" required; }
+                button type="submit" { "Create organisation" }
+            }
+        },
+    )
 }
 
 fn setup_closed() -> Response {
-    (StatusCode::GONE, bare("Setup is closed", html! {
-        h1 { "Setup is closed" }
-        p { "teamgate is already set up, or this setup link is not the current one. "
-            a href="/signin" { "Sign in" } }
-    }))
+    (
+        StatusCode::GONE,
+        bare(
+            "Setup is closed",
+            html! {
+                h1 { "Setup is closed" }
+                p { "teamgate is already set up, or this setup link is not the current one. "
+                    a href="/signin" { "Sign in" } }
+            },
+        ),
+    )
         .into_response()
 }
 
@@ -163,14 +204,22 @@ pub async fn setup_submit(State(state): State<AppState>, Form(form): Form<SetupF
     let (org_name, name, email) = match checked {
         Ok(v) => v,
         Err(e) => {
-            return (StatusCode::UNPROCESSABLE_ENTITY, setup_form(&form.token, Some(&e.detail()))).into_response()
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                setup_form(&form.token, Some(&e.detail())),
+            )
+                .into_response()
         }
     };
     let password_hash = match hash_password(form.password).await {
         Ok(h) => h,
         Err(e) => return ApiError::Internal(e).into_response(),
     };
-    let account = NewAccount { email, name, password_hash };
+    let account = NewAccount {
+        email,
+        name,
+        password_hash,
+    };
     let (user, org) = match state.store.bootstrap(account, &org_name, state.now()).await {
         Ok(done) => done,
         Err(teamgate_store::StoreError::Conflict(_)) => return setup_closed(),
@@ -180,9 +229,23 @@ pub async fn setup_submit(State(state): State<AppState>, Form(form): Form<SetupF
     tracing::info!(org = %org.id, user = %user.id, "setup complete");
     match start_session(&state, &user).await {
         Ok(token) => {
-            let cookie = set_cookie(&token, state.settings.session_ttl, state.settings.secure_cookies());
+            let cookie = set_cookie(
+                &token,
+                state.settings.session_ttl,
+                state.settings.secure_cookies(),
+            );
             let home = format!("/orgs/{}", org.id);
-            (StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, home.parse().unwrap_or(header::HeaderValue::from_static("/")))])
+            (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::SET_COOKIE, cookie),
+                    (
+                        header::LOCATION,
+                        home.parse()
+                            .unwrap_or(header::HeaderValue::from_static("/")),
+                    ),
+                ],
+            )
                 .into_response()
         }
         Err(e) => e.into_response(),

@@ -36,10 +36,17 @@ fn team_url(ctx: &OrgContext) -> String {
 /// A refusal in words people understand.
 fn explain(e: &ApiError) -> String {
     match e.code() {
-        "last_admin" => "That would leave the organisation without an admin. Make someone else admin first.".into(),
-        "role_ceiling" => "You can only give or manage roles whose permissions you hold yourself.".into(),
+        "last_admin" => {
+            "That would leave the organisation without an admin. Make someone else admin first."
+                .into()
+        }
+        "role_ceiling" => {
+            "You can only give or manage roles whose permissions you hold yourself.".into()
+        }
         "own_role" => "You cannot change your own role; ask another admin.".into(),
-        "invite_pending" => "That address already has a pending invite. Resend or revoke it below.".into(),
+        "invite_pending" => {
+            "That address already has a pending invite. Resend or revoke it below.".into()
+        }
         "already_member" => "That address already belongs to a member of this organisation.".into(),
         _ => e.detail(),
     }
@@ -54,16 +61,24 @@ fn back(ctx: &OrgContext, outcome: Result<String, ApiError>) -> Response {
     Redirect::to(&format!("{}?{key}={query}", team_url(ctx))).into_response()
 }
 
-pub async fn page(State(state): State<AppState>, ctx: OrgContext,
-    Query(q): Query<HashMap<String, String>>) -> Response
-{
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let members = state.store.list_members(&ctx.org.id, None, 500).await;
-    let invites = state.store.pending_invites(&ctx.org.id, state.now(), None, 200).await;
+    let invites = state
+        .store
+        .pending_invites(&ctx.org.id, state.now(), None, 200)
+        .await;
     let (members, invites) = match (members, invites) {
         (Ok(m), Ok(i)) => (m, i),
         (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
     };
-    let grantable: Vec<Role> = Role::ALL.into_iter().filter(|r| may_grant(ctx.permissions, *r).is_ok()).collect();
+    let grantable: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| may_grant(ctx.permissions, *r).is_ok())
+        .collect();
     let me = ctx.user().map(|u| u.id.clone()).unwrap_or_default();
     let orgs = super::pages::orgs_for(&state, &ctx).await;
     let content = html! {
@@ -157,19 +172,42 @@ pub struct InviteForm {
     role: String,
 }
 
-pub async fn invite(State(state): State<AppState>, ctx: OrgContext, Form(form): Form<InviteForm>) -> Response {
+pub async fn invite(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Form(form): Form<InviteForm>,
+) -> Response {
     let outcome = async {
         let email = normalise_email(&form.email).map_err(|e| ApiError::Invalid(e.to_string()))?;
-        let role: Role = form.role.parse().map_err(|e: teamgate_core::role::UnknownRole| ApiError::Invalid(e.to_string()))?;
+        let role: Role = form
+            .role
+            .parse()
+            .map_err(|e: teamgate_core::role::UnknownRole| ApiError::Invalid(e.to_string()))?;
         let token = new_token();
         let now = state.now();
-        let new = NewInvite { email, role, token_hash: hash_token(&token), expires_at: now + state.settings.invite_ttl };
-        let invite = state.store.create_invite(&ctx.org.id, new, &acting(&ctx)?, &ctx.audit(), now).await?;
+        let new = NewInvite {
+            email,
+            role,
+            token_hash: hash_token(&token),
+            expires_at: now + state.settings.invite_ttl,
+        };
+        let invite = state
+            .store
+            .create_invite(&ctx.org.id, new, &acting(&ctx)?, &ctx.audit(), now)
+            .await?;
         let delivery = crate::api::invites::deliver(&state, &ctx, &invite, &token).await;
         if delivery["status"] == "failed" {
-            return Ok(format!("Invited {}, but the email could not be sent: {}. Use Resend to try again.", invite.email, delivery["error"].as_str().unwrap_or("")));
+            return Ok(format!(
+                "Invited {}, but the email could not be sent: {}. Use Resend to try again.",
+                invite.email,
+                delivery["error"].as_str().unwrap_or("")
+            ));
         }
-        Ok(format!("Invited {} as {}.", invite.email, invite.role.name()))
+        Ok(format!(
+            "Invited {} as {}.",
+            invite.email,
+            invite.role.name()
+        ))
     }
     .await;
     back(&ctx, outcome)
@@ -181,42 +219,85 @@ pub struct RoleForm {
     role: String,
 }
 
-pub async fn change_role(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, user_id)): Path<(String, String)>, Form(form): Form<RoleForm>) -> Response
-{
+pub async fn change_role(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, user_id)): Path<(String, String)>,
+    Form(form): Form<RoleForm>,
+) -> Response {
     let outcome = async {
-        let role: Role = form.role.parse().map_err(|e: teamgate_core::role::UnknownRole| ApiError::Invalid(e.to_string()))?;
-        let m = state.store.change_role(&ctx.org.id, &user_id, role, &acting(&ctx)?, &ctx.audit(), state.now()).await?;
+        let role: Role = form
+            .role
+            .parse()
+            .map_err(|e: teamgate_core::role::UnknownRole| ApiError::Invalid(e.to_string()))?;
+        let m = state
+            .store
+            .change_role(
+                &ctx.org.id,
+                &user_id,
+                role,
+                &acting(&ctx)?,
+                &ctx.audit(),
+                state.now(),
+            )
+            .await?;
         Ok(format!("{} is now {}.", m.email, m.role.name()))
     }
     .await;
     back(&ctx, outcome)
 }
 
-pub async fn remove(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, user_id)): Path<(String, String)>) -> Response
-{
+pub async fn remove(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, user_id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
-        state.store.remove_member(&ctx.org.id, &user_id, &acting(&ctx)?, &ctx.audit(), state.now()).await?;
+        state
+            .store
+            .remove_member(
+                &ctx.org.id,
+                &user_id,
+                &acting(&ctx)?,
+                &ctx.audit(),
+                state.now(),
+            )
+            .await?;
         Ok("Member removed.".to_string())
     }
     .await;
     back(&ctx, outcome)
 }
 
-pub async fn resend(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> Response
-{
+pub async fn resend(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
         let token = new_token();
         let now = state.now();
         let invite = state
             .store
-            .resend_invite(&ctx.org.id, &id, InviteToken { token_hash: hash_token(&token), expires_at: now + state.settings.invite_ttl }, &acting(&ctx)?, &ctx.audit(), now)
+            .resend_invite(
+                &ctx.org.id,
+                &id,
+                InviteToken {
+                    token_hash: hash_token(&token),
+                    expires_at: now + state.settings.invite_ttl,
+                },
+                &acting(&ctx)?,
+                &ctx.audit(),
+                now,
+            )
             .await?;
         let delivery = crate::api::invites::deliver(&state, &ctx, &invite, &token).await;
         if delivery["status"] == "failed" {
-            return Ok(format!("The email to {} could not be sent: {}.", invite.email, delivery["error"].as_str().unwrap_or("")));
+            return Ok(format!(
+                "The email to {} could not be sent: {}.",
+                invite.email,
+                delivery["error"].as_str().unwrap_or("")
+            ));
         }
         Ok(format!("Sent a new invite link to {}.", invite.email))
     }
@@ -224,11 +305,16 @@ pub async fn resend(State(state): State<AppState>, ctx: OrgContext,
     back(&ctx, outcome)
 }
 
-pub async fn revoke(State(state): State<AppState>, ctx: OrgContext,
-    Path((_, id)): Path<(String, String)>) -> Response
-{
+pub async fn revoke(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
     let outcome = async {
-        state.store.revoke_invite(&ctx.org.id, &id, &ctx.audit(), state.now()).await?;
+        state
+            .store
+            .revoke_invite(&ctx.org.id, &id, &ctx.audit(), state.now())
+            .await?;
         Ok("Invite revoked.".to_string())
     }
     .await;
@@ -236,13 +322,26 @@ pub async fn revoke(State(state): State<AppState>, ctx: OrgContext,
 }
 
 /// `/invite/{token}`: the page an emailed link opens.
-pub async fn invite_page(State(state): State<AppState>, MaybeSignedIn(me, _): MaybeSignedIn,
-    Path(token): Path<String>) -> Response
-{
-    invite_page_with(&state, me.as_ref().map(|m| m.user.email.as_str()), &token, None).await
+pub async fn invite_page(
+    State(state): State<AppState>,
+    MaybeSignedIn(me, _): MaybeSignedIn,
+    Path(token): Path<String>,
+) -> Response {
+    invite_page_with(
+        &state,
+        me.as_ref().map(|m| m.user.email.as_str()),
+        &token,
+        None,
+    )
+    .await
 }
 
-async fn invite_page_with(state: &AppState, signed_in_as: Option<&str>, token: &str, error: Option<&str>) -> Response {
+async fn invite_page_with(
+    state: &AppState,
+    signed_in_as: Option<&str>,
+    token: &str,
+    error: Option<&str>,
+) -> Response {
     let view = match state.store.invite_by_token(&hash_token(token), state.now()).await {
         Ok(Some(v)) if v.status == "pending" => v,
         Ok(None) => return gone_page(StatusCode::NOT_FOUND, "This invite link is not valid."),
@@ -251,7 +350,13 @@ async fn invite_page_with(state: &AppState, signed_in_as: Option<&str>, token: &
         }
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let has_account = state.store.user_by_email(&view.email).await.ok().flatten().is_some();
+    let has_account = state
+        .store
+        .user_by_email(&view.email)
+        .await
+        .ok()
+        .flatten()
+        .is_some();
     let here = format!("/invite/{token}");
     let body = html! {
         h1 { "Join " (view.org_name) }
@@ -283,7 +388,14 @@ async fn invite_page_with(state: &AppState, signed_in_as: Option<&str>, token: &
 }
 
 fn gone_page(status: StatusCode, text: &str) -> Response {
-    (status, bare("Invitation", html! { h1 { "Invitation" } p.error { (text) } p { a href="/" { "Go to teamgate" } } })).into_response()
+    (
+        status,
+        bare(
+            "Invitation",
+            html! { h1 { "Invitation" } p.error { (text) } p { a href="/" { "Go to teamgate" } } },
+        ),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -292,16 +404,34 @@ pub struct AcceptForm {
     password: Option<String>,
 }
 
-pub async fn accept(State(state): State<AppState>, MaybeSignedIn(me, meta): MaybeSignedIn,
-    Path(token): Path<String>, headers: HeaderMap, Form(form): Form<AcceptForm>) -> Response
-{
+pub async fn accept(
+    State(state): State<AppState>,
+    MaybeSignedIn(me, meta): MaybeSignedIn,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<AcceptForm>,
+) -> Response {
     let email = me.as_ref().map(|m| m.user.email.clone());
-    match accept_with(&state, me, meta, &headers, &hash_token(&token), form.name, form.password).await {
+    match accept_with(
+        &state,
+        me,
+        meta,
+        &headers,
+        &hash_token(&token),
+        form.name,
+        form.password,
+    )
+    .await
+    {
         Ok(done) => {
             let home = format!("/orgs/{}", done.org_id);
             let mut response = Redirect::to(&home).into_response();
             if let Some(session) = done.new_session {
-                let cookie = set_cookie(&session, state.settings.session_ttl, state.settings.secure_cookies());
+                let cookie = set_cookie(
+                    &session,
+                    state.settings.session_ttl,
+                    state.settings.secure_cookies(),
+                );
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
             }
             response
@@ -309,4 +439,3 @@ pub async fn accept(State(state): State<AppState>, MaybeSignedIn(me, meta): Mayb
         Err(e) => invite_page_with(&state, email.as_deref(), &token, Some(&explain(&e))).await,
     }
 }
-

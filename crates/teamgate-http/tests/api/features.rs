@@ -23,7 +23,12 @@ async fn patch(client: &Client, path: &str, body: Value) -> Answer {
 
 /// Creates a chat agent as the admin and returns it.
 async fn chat_agent(app: &TestApp, admin: &Client, name: &str) -> Value {
-    let created = post(admin, &org_path(app, "chat-agents"), json!({"name": name, "config": {"greeting": "Hi"}})).await;
+    let created = post(
+        admin,
+        &org_path(app, "chat-agents"),
+        json!({"name": name, "config": {"greeting": "Hi"}}),
+    )
+    .await;
     created.expect_status(201);
     created.json()
 }
@@ -41,7 +46,10 @@ async fn walk(client: &Client, path: &str, limit: u32) -> Vec<Value> {
         page.expect_status(200);
         let body = page.json();
         let batch = body["items"].as_array().expect("items").clone();
-        assert!(batch.len() <= limit as usize, "a page holds at most `limit` items");
+        assert!(
+            batch.len() <= limit as usize,
+            "a page holds at most `limit` items"
+        );
         items.extend(batch);
         match body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_string()),
@@ -52,7 +60,10 @@ async fn walk(client: &Client, path: &str, limit: u32) -> Vec<Value> {
 }
 
 fn ids(items: &[Value]) -> Vec<String> {
-    items.iter().map(|i| i["id"].as_str().expect("an id").to_string()).collect()
+    items
+        .iter()
+        .map(|i| i["id"].as_str().expect("an id").to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -66,29 +77,59 @@ async fn a_staff_session_cannot_edit_an_agent_though_the_console_shows_a_disable
 
         let seen = sam.get(&org_path(app, &format!("chat-agents/{id}"))).await;
         seen.expect_status(200);
-        let refused = patch(&sam, &org_path(app, &format!("chat-agents/{id}")), json!({"name": "Mine now"})).await;
+        let refused = patch(
+            &sam,
+            &org_path(app, &format!("chat-agents/{id}")),
+            json!({"name": "Mine now"}),
+        )
+        .await;
         let problem = refused.problem(403, "forbidden");
         assert_eq!(problem["missing_permission"], json!("chat_agents:edit"));
-        let after = sam.get(&org_path(app, &format!("chat-agents/{id}"))).await.json();
+        let after = sam
+            .get(&org_path(app, &format!("chat-agents/{id}")))
+            .await
+            .json();
         assert_eq!(after["name"], json!("Website Concierge"), "nothing changed");
         let denied = app.events(&app.org.id, "access.denied").await;
         assert_eq!(denied.len(), 1);
         assert_eq!(denied[0].actor.id.as_deref(), Some(staff.id.as_str()));
-        assert!(app.events(&app.org.id, "chat_agent.updated").await.is_empty());
+        assert!(app
+            .events(&app.org.id, "chat_agent.updated")
+            .await
+            .is_empty());
 
         let page = sam.get(&format!("/orgs/{}/chat-agents", app.org.id)).await;
         page.expect_status(200);
-        assert!(page.body.contains("Website Concierge"), "staff see the agent");
-        let buttons: Vec<&str> = page.body.split("<button").skip(1).map(|b| b.split('>').next().unwrap_or("")).collect();
+        assert!(
+            page.body.contains("Website Concierge"),
+            "staff see the agent"
+        );
+        let buttons: Vec<&str> = page
+            .body
+            .split("<button")
+            .skip(1)
+            .map(|b| b.split('>').next().unwrap_or(""))
+            .collect();
         let edit = buttons
             .iter()
             .find(|b| b.contains("data-permission=\"chat_agents:edit\""))
             .unwrap_or_else(|| panic!("no edit button in {buttons:?}"));
-        assert!(edit.contains(" disabled"), "the edit button is disabled for staff: {edit}");
-        assert!(page.body.contains("cannot edit Chat Agents"), "the reason is given in words");
+        assert!(
+            edit.contains(" disabled"),
+            "the edit button is disabled for staff: {edit}"
+        );
+        assert!(
+            page.body.contains("cannot edit Chat Agents"),
+            "the reason is given in words"
+        );
 
         // The console's own form is refused the same way.
-        let form = sam.post_form(&format!("/orgs/{}/chat-agents/{id}/edit", app.org.id), &[("name", "x"), ("config", "{}")]).await;
+        let form = sam
+            .post_form(
+                &format!("/orgs/{}/chat-agents/{id}/edit", app.org.id),
+                &[("name", "x"), ("config", "{}")],
+            )
+            .await;
         assert_eq!(form.status, 403);
     })
     .await;
@@ -98,34 +139,96 @@ async fn a_staff_session_cannot_edit_an_agent_though_the_console_shows_a_disable
 async fn a_viewer_gets_403_on_every_api_key_and_billing_route() {
     each_database(async |app| {
         let admin = app.signed_in(&app.admin.email).await;
-        let key = post(&admin, &org_path(app, "api-keys"), json!({"name": "ci", "role": "viewer"})).await.json();
+        let key = post(
+            &admin,
+            &org_path(app, "api-keys"),
+            json!({"name": "ci", "role": "viewer"}),
+        )
+        .await
+        .json();
         let key_id = key["id"].as_str().unwrap().to_string();
         let viewer = app.member(Role::Viewer).await;
         let vera = app.signed_in(&viewer.email).await;
 
         let calls: [(Method, String, Option<Value>, &str); 7] = [
-            (Method::GET, org_path(app, "api-keys"), None, "api_keys:view"),
-            (Method::POST, org_path(app, "api-keys"), Some(json!({"name": "mine", "role": "viewer"})), "api_keys:create"),
-            (Method::DELETE, org_path(app, &format!("api-keys/{key_id}")), None, "api_keys:revoke"),
+            (
+                Method::GET,
+                org_path(app, "api-keys"),
+                None,
+                "api_keys:view",
+            ),
+            (
+                Method::POST,
+                org_path(app, "api-keys"),
+                Some(json!({"name": "mine", "role": "viewer"})),
+                "api_keys:create",
+            ),
+            (
+                Method::DELETE,
+                org_path(app, &format!("api-keys/{key_id}")),
+                None,
+                "api_keys:revoke",
+            ),
             (Method::GET, org_path(app, "billing"), None, "billing:view"),
-            (Method::PATCH, org_path(app, "billing"), Some(json!({"plan": "free"})), "billing:edit"),
-            (Method::GET, org_path(app, "payment-settings"), None, "payment_settings:view"),
-            (Method::PATCH, org_path(app, "payment-settings"), Some(json!({"billing_address": "x"})), "payment_settings:edit"),
+            (
+                Method::PATCH,
+                org_path(app, "billing"),
+                Some(json!({"plan": "free"})),
+                "billing:edit",
+            ),
+            (
+                Method::GET,
+                org_path(app, "payment-settings"),
+                None,
+                "payment_settings:view",
+            ),
+            (
+                Method::PATCH,
+                org_path(app, "payment-settings"),
+                Some(json!({"billing_address": "x"})),
+                "payment_settings:edit",
+            ),
         ];
         for (method, path, body, permission) in calls {
             let answer = vera.send(method.clone(), &path, body).await;
             let problem = answer.problem(403, "forbidden");
-            assert_eq!(problem["missing_permission"], json!(permission), "{method} {path}");
+            assert_eq!(
+                problem["missing_permission"],
+                json!(permission),
+                "{method} {path}"
+            );
         }
         for page in ["api-keys", "billing", "payment-settings", "usage"] {
-            assert_eq!(vera.get(&format!("/orgs/{}/{page}", app.org.id)).await.status, 403, "console {page}");
+            assert_eq!(
+                vera.get(&format!("/orgs/{}/{page}", app.org.id))
+                    .await
+                    .status,
+                403,
+                "console {page}"
+            );
         }
-        for (form, fields) in [("api-keys", vec![("name", "x"), ("role", "viewer")]), ("billing", vec![("plan", "free")])] {
-            let answer = vera.post_form(&format!("/orgs/{}/{form}", app.org.id), &fields).await;
+        for (form, fields) in [
+            ("api-keys", vec![("name", "x"), ("role", "viewer")]),
+            ("billing", vec![("plan", "free")]),
+        ] {
+            let answer = vera
+                .post_form(&format!("/orgs/{}/{form}", app.org.id), &fields)
+                .await;
             assert_eq!(answer.status, 403, "console form {form}");
         }
-        assert!(admin.get(&org_path(app, "api-keys")).await.body.contains(&key_id), "the key still lives");
-        assert_eq!(app.events(&app.org.id, "access.denied").await.len(), 13, "every 403 is recorded");
+        assert!(
+            admin
+                .get(&org_path(app, "api-keys"))
+                .await
+                .body
+                .contains(&key_id),
+            "the key still lives"
+        );
+        assert_eq!(
+            app.events(&app.org.id, "access.denied").await.len(),
+            13,
+            "every 403 is recorded"
+        );
     })
     .await;
 }
@@ -146,7 +249,10 @@ async fn the_billing_role_reaches_billing_usage_and_payment_settings_and_no_othe
             ("logs", "logs:view"),
             ("api-keys", "api_keys:view"),
         ] {
-            let problem = bill.get(&org_path(app, rest)).await.problem(403, "forbidden");
+            let problem = bill
+                .get(&org_path(app, rest))
+                .await
+                .problem(403, "forbidden");
             assert_eq!(problem["missing_permission"], json!(permission), "{rest}");
         }
         let created = post(&bill, &org_path(app, "chat-agents"), json!({"name": "x"})).await;
@@ -155,28 +261,69 @@ async fn the_billing_role_reaches_billing_usage_and_payment_settings_and_no_othe
         for rest in ["billing", "usage", "payment-settings"] {
             bill.get(&org_path(app, rest)).await.expect_status(200);
         }
-        let billing = patch(&bill, &org_path(app, "billing"), json!({"plan": "growth", "billing_email": "AP@X.test"})).await;
+        let billing = patch(
+            &bill,
+            &org_path(app, "billing"),
+            json!({"plan": "growth", "billing_email": "AP@X.test"}),
+        )
+        .await;
         billing.expect_status(200);
         assert_eq!(billing.json()["plan"], json!("growth"));
         assert_eq!(billing.json()["billing_email"], json!("ap@x.test"));
-        let paid = patch(&bill, &org_path(app, "payment-settings"), json!({"payment_method_label": "Visa ending 4242"})).await;
+        let paid = patch(
+            &bill,
+            &org_path(app, "payment-settings"),
+            json!({"payment_method_label": "Visa ending 4242"}),
+        )
+        .await;
         paid.expect_status(200);
         let usage = bill.get(&org_path(app, "usage")).await.json();
         assert_eq!(usage["members"], json!(2), "{usage}");
-        assert_eq!(patch(&bill, &org_path(app, "billing"), json!({"plan": "platinum"})).await.status, 422);
+        assert_eq!(
+            patch(
+                &bill,
+                &org_path(app, "billing"),
+                json!({"plan": "platinum"})
+            )
+            .await
+            .status,
+            422
+        );
 
         let events = app.events(&app.org.id, "billing.updated").await;
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].actor.id.as_deref(), Some(member.id.as_str()));
         assert_eq!(events[0].changes.before, Value::Null);
-        assert_eq!(events[0].changes.after, json!({"plan": "growth", "billing_email": "ap@x.test"}));
+        assert_eq!(
+            events[0].changes.after,
+            json!({"plan": "growth", "billing_email": "ap@x.test"})
+        );
 
         // The console follows the same grant: billing pages open, feature pages do not.
         for page in ["billing", "usage", "payment-settings"] {
-            assert_eq!(bill.get(&format!("/orgs/{}/{page}", app.org.id)).await.status, 200, "{page}");
+            assert_eq!(
+                bill.get(&format!("/orgs/{}/{page}", app.org.id))
+                    .await
+                    .status,
+                200,
+                "{page}"
+            );
         }
-        for page in ["chat-agents", "campaigns", "inbox/conversations", "analytics", "logs", "api-keys"] {
-            assert_eq!(bill.get(&format!("/orgs/{}/{page}", app.org.id)).await.status, 403, "{page}");
+        for page in [
+            "chat-agents",
+            "campaigns",
+            "inbox/conversations",
+            "analytics",
+            "logs",
+            "api-keys",
+        ] {
+            assert_eq!(
+                bill.get(&format!("/orgs/{}/{page}", app.org.id))
+                    .await
+                    .status,
+                403,
+                "{page}"
+            );
         }
     })
     .await;
@@ -187,9 +334,13 @@ async fn a_card_number_in_payment_settings_is_refused_and_never_stored() {
     each_database(async |app| {
         let admin = app.signed_in(&app.admin.email).await;
         let path = org_path(app, "payment-settings");
-        patch(&admin, &path, json!({"payment_method_label": "Visa ending 1111", "billing_address": "1 Main St"}))
-            .await
-            .expect_status(200);
+        patch(
+            &admin,
+            &path,
+            json!({"payment_method_label": "Visa ending 1111", "billing_address": "1 Main St"}),
+        )
+        .await
+        .expect_status(200);
         let events = app.audit_count(&app.org.id).await;
         for (field, value) in [
             ("payment_method_label", "4111111111111111"),
@@ -200,26 +351,55 @@ async fn a_card_number_in_payment_settings_is_refused_and_never_stored() {
             let answer = patch(&admin, &path, json!({ field: value })).await;
             let problem = answer.problem(422, "invalid");
             let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-            assert!(!answer.body.contains(value) && !answer.body.contains(&digits), "the refusal repeats no number");
-            assert!(problem["detail"].as_str().unwrap().contains(field), "{problem}");
+            assert!(
+                !answer.body.contains(value) && !answer.body.contains(&digits),
+                "the refusal repeats no number"
+            );
+            assert!(
+                problem["detail"].as_str().unwrap().contains(field),
+                "{problem}"
+            );
         }
         let stored = admin.get(&path).await.json();
         assert_eq!(stored["payment_method_label"], json!("Visa ending 1111"));
         assert_eq!(stored["billing_address"], json!("1 Main St"));
-        assert_eq!(app.audit_count(&app.org.id).await, events, "a refusal records nothing");
+        assert_eq!(
+            app.audit_count(&app.org.id).await,
+            events,
+            "a refusal records nothing"
+        );
 
         // Sixteen digits that fail the Luhn check are no card number.
-        patch(&admin, &path, json!({"billing_address": "Ref 4111 1111 1111 1112"})).await.expect_status(200);
+        patch(
+            &admin,
+            &path,
+            json!({"billing_address": "Ref 4111 1111 1111 1112"}),
+        )
+        .await
+        .expect_status(200);
         let console = admin
-            .post_form(&format!("/orgs/{}/payment-settings", app.org.id), &[
-                ("payment_method_label", "4242 4242 4242 4242"),
-                ("billing_address", "x"),
-            ])
+            .post_form(
+                &format!("/orgs/{}/payment-settings", app.org.id),
+                &[
+                    ("payment_method_label", "4242 4242 4242 4242"),
+                    ("billing_address", "x"),
+                ],
+            )
             .await;
         assert_eq!(console.status, 303);
-        assert!(console.location().contains("error="), "{}", console.location());
-        assert!(!console.location().contains("4242%204242"), "the number is not sent back");
-        assert_eq!(admin.get(&path).await.json()["payment_method_label"], json!("Visa ending 1111"));
+        assert!(
+            console.location().contains("error="),
+            "{}",
+            console.location()
+        );
+        assert!(
+            !console.location().contains("4242%204242"),
+            "the number is not sent back"
+        );
+        assert_eq!(
+            admin.get(&path).await.json()["payment_method_label"],
+            json!("Visa ending 1111")
+        );
     })
     .await;
 }

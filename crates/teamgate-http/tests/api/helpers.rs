@@ -197,13 +197,27 @@ impl TestApp {
                 let modified = entry.metadata().ok()?.modified().ok()?;
                 Some((modified, std::fs::read_to_string(entry.path()).ok()?))
             })
-            .filter(|(_, text)| text.to_lowercase().contains(&format!("to: {}", email.to_lowercase())))
+            .filter(|(_, text)| {
+                text.to_lowercase()
+                    .contains(&format!("to: {}", email.to_lowercase()))
+            })
             .collect();
         mails.sort_by_key(|m| m.0);
-        let (_, text) = mails.pop().unwrap_or_else(|| panic!("{}: no email to {email}", self.db));
-        let unfolded = text.replace("=\r\n", "").replace("=\n", "").replace("\r\n ", "");
-        let start = unfolded.find("/invite/").unwrap_or_else(|| panic!("no invite link in the email to {email}")) + 8;
-        unfolded[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+        let (_, text) = mails
+            .pop()
+            .unwrap_or_else(|| panic!("{}: no email to {email}", self.db));
+        let unfolded = text
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("\r\n ", "");
+        let start = unfolded
+            .find("/invite/")
+            .unwrap_or_else(|| panic!("no invite link in the email to {email}"))
+            + 8;
+        unfolded[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
     }
 
     /// Moves teamgate's clock forward.

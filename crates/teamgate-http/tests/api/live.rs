@@ -15,8 +15,14 @@ async fn next_event(response: &mut reqwest::Response, buffer: &mut String, kind:
     loop {
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
-            let event = block.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("");
-            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("null");
+            let event = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap_or("");
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap_or("null");
             if event == kind {
                 return serde_json::from_str(data).expect("event data is JSON");
             }
@@ -41,7 +47,10 @@ async fn open_stream(app: &TestApp, client: &Client) -> reqwest::Response {
         .await
         .expect("the stream opens");
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     response
 }
 
@@ -54,12 +63,19 @@ async fn a_role_change_reaches_an_open_stream_with_the_new_permissions() {
         let mut buffer = String::new();
         let admin = app.signed_in("ada@x.test").await;
         admin
-            .send(Method::PATCH, &format!("/api/v1/orgs/{}/members/{}", app.org.id, staff.id), Some(json!({"role": "viewer"})))
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/orgs/{}/members/{}", app.org.id, staff.id),
+                Some(json!({"role": "viewer"})),
+            )
             .await
             .expect_status(200);
         let event = next_event(&mut stream, &mut buffer, "permissions").await;
         assert_eq!(event["role"], "viewer");
-        assert_eq!(event["permissions"], json!(["analytics:view", "audit_log:view", "logs:view"]));
+        assert_eq!(
+            event["permissions"],
+            json!(["analytics:view", "audit_log:view", "logs:view"])
+        );
         assert!(event["version"].as_i64().is_some());
     })
     .await;
@@ -74,7 +90,11 @@ async fn a_removed_member_hears_removed() {
         let mut buffer = String::new();
         let admin = app.signed_in("ada@x.test").await;
         admin
-            .send(Method::DELETE, &format!("/api/v1/orgs/{}/members/{}", app.org.id, staff.id), None)
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/orgs/{}/members/{}", app.org.id, staff.id),
+                None,
+            )
             .await
             .expect_status(204);
         let event = next_event(&mut stream, &mut buffer, "removed").await;

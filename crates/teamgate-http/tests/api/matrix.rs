@@ -56,37 +56,109 @@ const CONTRACT: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/orgs/{}/chat-agents", "chat_agents:view"),
     ("GET", "/api/v1/orgs/{}/chat-agents/{}", "chat_agents:view"),
     ("POST", "/api/v1/orgs/{}/chat-agents", "chat_agents:create"),
-    ("PATCH", "/api/v1/orgs/{}/chat-agents/{}", "chat_agents:edit"),
-    ("DELETE", "/api/v1/orgs/{}/chat-agents/{}", "chat_agents:delete"),
-    ("GET", "/api/v1/orgs/{}/whatsapp-agents", "whatsapp_agents:view"),
-    ("GET", "/api/v1/orgs/{}/whatsapp-agents/{}", "whatsapp_agents:view"),
-    ("POST", "/api/v1/orgs/{}/whatsapp-agents", "whatsapp_agents:create"),
-    ("PATCH", "/api/v1/orgs/{}/whatsapp-agents/{}", "whatsapp_agents:edit"),
-    ("DELETE", "/api/v1/orgs/{}/whatsapp-agents/{}", "whatsapp_agents:delete"),
+    (
+        "PATCH",
+        "/api/v1/orgs/{}/chat-agents/{}",
+        "chat_agents:edit",
+    ),
+    (
+        "DELETE",
+        "/api/v1/orgs/{}/chat-agents/{}",
+        "chat_agents:delete",
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{}/whatsapp-agents",
+        "whatsapp_agents:view",
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{}/whatsapp-agents/{}",
+        "whatsapp_agents:view",
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{}/whatsapp-agents",
+        "whatsapp_agents:create",
+    ),
+    (
+        "PATCH",
+        "/api/v1/orgs/{}/whatsapp-agents/{}",
+        "whatsapp_agents:edit",
+    ),
+    (
+        "DELETE",
+        "/api/v1/orgs/{}/whatsapp-agents/{}",
+        "whatsapp_agents:delete",
+    ),
     ("GET", "/api/v1/orgs/{}/voice-agents", "voice_agents:view"),
-    ("GET", "/api/v1/orgs/{}/voice-agents/{}", "voice_agents:view"),
-    ("POST", "/api/v1/orgs/{}/voice-agents", "voice_agents:create"),
-    ("PATCH", "/api/v1/orgs/{}/voice-agents/{}", "voice_agents:edit"),
-    ("DELETE", "/api/v1/orgs/{}/voice-agents/{}", "voice_agents:delete"),
+    (
+        "GET",
+        "/api/v1/orgs/{}/voice-agents/{}",
+        "voice_agents:view",
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{}/voice-agents",
+        "voice_agents:create",
+    ),
+    (
+        "PATCH",
+        "/api/v1/orgs/{}/voice-agents/{}",
+        "voice_agents:edit",
+    ),
+    (
+        "DELETE",
+        "/api/v1/orgs/{}/voice-agents/{}",
+        "voice_agents:delete",
+    ),
     ("GET", "/api/v1/orgs/{}/campaigns", "campaigns:view"),
     ("GET", "/api/v1/orgs/{}/campaigns/{}", "campaigns:view"),
     ("POST", "/api/v1/orgs/{}/campaigns", "campaigns:create"),
     ("PATCH", "/api/v1/orgs/{}/campaigns/{}", "campaigns:edit"),
     ("DELETE", "/api/v1/orgs/{}/campaigns/{}", "campaigns:delete"),
-    ("POST", "/api/v1/orgs/{}/campaigns/{}/launch", "campaigns:launch"),
+    (
+        "POST",
+        "/api/v1/orgs/{}/campaigns/{}/launch",
+        "campaigns:launch",
+    ),
     ("GET", "/api/v1/orgs/{}/inbox/conversations", "inbox:view"),
     ("POST", "/api/v1/orgs/{}/inbox/conversations", "inbox:reply"),
-    ("POST", "/api/v1/orgs/{}/inbox/conversations/{}/replies", "inbox:reply"),
-    ("POST", "/api/v1/orgs/{}/inbox/conversations/{}/assign", "inbox:assign"),
-    ("POST", "/api/v1/orgs/{}/inbox/conversations/{}/close", "inbox:close"),
+    (
+        "POST",
+        "/api/v1/orgs/{}/inbox/conversations/{}/replies",
+        "inbox:reply",
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{}/inbox/conversations/{}/assign",
+        "inbox:assign",
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{}/inbox/conversations/{}/close",
+        "inbox:close",
+    ),
     ("GET", "/api/v1/orgs/{}/analytics", "analytics:view"),
-    ("GET", "/api/v1/orgs/{}/analytics/export", "analytics:export"),
+    (
+        "GET",
+        "/api/v1/orgs/{}/analytics/export",
+        "analytics:export",
+    ),
     ("GET", "/api/v1/orgs/{}/logs", "logs:view"),
     ("GET", "/api/v1/orgs/{}/billing", "billing:view"),
     ("PATCH", "/api/v1/orgs/{}/billing", "billing:edit"),
     ("GET", "/api/v1/orgs/{}/usage", "usage:view"),
-    ("GET", "/api/v1/orgs/{}/payment-settings", "payment_settings:view"),
-    ("PATCH", "/api/v1/orgs/{}/payment-settings", "payment_settings:edit"),
+    (
+        "GET",
+        "/api/v1/orgs/{}/payment-settings",
+        "payment_settings:view",
+    ),
+    (
+        "PATCH",
+        "/api/v1/orgs/{}/payment-settings",
+        "payment_settings:edit",
+    ),
 ];
 
 /// `/orgs/{org}/members/{user}` → `/orgs/{}/members/{}`.
@@ -107,7 +179,11 @@ fn gate_name(gate: Gate) -> String {
 }
 
 fn decls_of(app: &TestApp) -> Vec<RouteDecl> {
-    let state = AppState::new(Arc::new(app.store.clone()), app.clock.clone(), Settings::new(app.address.clone()));
+    let state = AppState::new(
+        Arc::new(app.store.clone()),
+        app.clock.clone(),
+        Settings::new(app.address.clone()),
+    );
     teamgate_http::routes::all(state).decls().to_vec()
 }
 
@@ -119,12 +195,20 @@ async fn the_route_table_matches_the_contract_row_for_row() {
             .filter(|d| d.surface == Surface::Api)
             .map(|d| (d.method.to_string(), shape(d.path), gate_name(d.gate)))
             .collect();
-        let contract: BTreeSet<(String, String, String)> =
-            CONTRACT.iter().map(|(m, p, g)| (m.to_string(), p.to_string(), g.to_string())).collect();
+        let contract: BTreeSet<(String, String, String)> = CONTRACT
+            .iter()
+            .map(|(m, p, g)| (m.to_string(), p.to_string(), g.to_string()))
+            .collect();
         let unlisted: Vec<_> = table.difference(&contract).collect();
         let unmounted: Vec<_> = contract.difference(&table).collect();
-        assert!(unlisted.is_empty(), "routes without a row in the contract (or with another gate): {unlisted:#?}");
-        assert!(unmounted.is_empty(), "contract rows no route serves: {unmounted:#?}");
+        assert!(
+            unlisted.is_empty(),
+            "routes without a row in the contract (or with another gate): {unlisted:#?}"
+        );
+        assert!(
+            unmounted.is_empty(),
+            "contract rows no route serves: {unmounted:#?}"
+        );
     })
     .await;
 }
@@ -132,8 +216,16 @@ async fn the_route_table_matches_the_contract_row_for_row() {
 #[tokio::test]
 async fn every_console_page_of_an_organisation_is_gated() {
     each_database(async |app| {
-        for d in decls_of(app).iter().filter(|d| d.surface == Surface::Console && d.path.starts_with("/orgs/{org}")) {
-            assert!(matches!(d.gate, Gate::Member | Gate::Allow(_)), "{} {} is not gated", d.method, d.path);
+        for d in decls_of(app)
+            .iter()
+            .filter(|d| d.surface == Surface::Console && d.path.starts_with("/orgs/{org}"))
+        {
+            assert!(
+                matches!(d.gate, Gate::Member | Gate::Allow(_)),
+                "{} {} is not gated",
+                d.method,
+                d.path
+            );
         }
     })
     .await;
@@ -181,7 +273,11 @@ fn expected(decl: &RouteDecl, caller: &Caller) -> Expect {
         (Caller::OtherAdmin { .. }, _) => Expect::Allowed,
         (_, Gate::SignedIn | Gate::Member) => Expect::Allowed,
         (Caller::Session { role, .. } | Caller::Key { role, .. }, Gate::Allow(p)) => {
-            if role.permissions().contains(p) { Expect::Allowed } else { Expect::Denied(Some(p)) }
+            if role.permissions().contains(p) {
+                Expect::Allowed
+            } else {
+                Expect::Denied(Some(p))
+            }
         }
     }
 }
@@ -201,20 +297,33 @@ fn concrete(decl: &RouteDecl, org: &str) -> String {
 
 /// Routes that end the caller's own session or membership get a throwaway one.
 fn self_destructive(decl: &RouteDecl) -> bool {
-    decl.path.ends_with("/leave") || decl.path == "/api/v1/session" && decl.method == Method::DELETE || decl.path == "/signout"
+    decl.path.ends_with("/leave")
+        || decl.path == "/api/v1/session" && decl.method == Method::DELETE
+        || decl.path == "/signout"
 }
 
 async fn call(app: &TestApp, decl: &RouteDecl, caller: &Caller) -> (u16, String) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let url = format!("{}{}", app.address, concrete(decl, &app.org.id));
-    let mut req = http.request(decl.method.clone(), url).header("Origin", &app.address);
+    let mut req = http
+        .request(decl.method.clone(), url)
+        .header("Origin", &app.address);
     req = match caller {
         Caller::Nobody => req,
-        Caller::Session { cookie, .. } | Caller::OtherAdmin { cookie } => req.header("cookie", cookie),
+        Caller::Session { cookie, .. } | Caller::OtherAdmin { cookie } => {
+            req.header("cookie", cookie)
+        }
         Caller::Key { secret, .. } => req.bearer_auth(secret),
     };
     if decl.method == Method::POST || decl.method == Method::PATCH {
-        req = if decl.surface == Surface::Api { req.json(&json!({})) } else { req.form(&[("unused", "")]) };
+        req = if decl.surface == Surface::Api {
+            req.json(&json!({}))
+        } else {
+            req.form(&[("unused", "")])
+        };
     }
     if decl.path.ends_with("/events") {
         // A stream never ends; its status is all the cell needs.
@@ -234,16 +343,26 @@ fn judge(decl: &RouteDecl, expect: &Expect, status: u16, body: &str) -> Result<(
         Expect::NotFound => status == 404,
         Expect::Denied(p) => {
             status == 403
-                && (console || p.is_none_or(|p| body.contains(&format!("\"missing_permission\":\"{p}\""))))
+                && (console
+                    || p.is_none_or(|p| body.contains(&format!("\"missing_permission\":\"{p}\""))))
         }
         // Public routes judge credentials themselves (a sign-in form may answer 401).
         Expect::Allowed if decl.gate == Gate::Public => status != 403 && status < 500,
         Expect::Allowed => {
             let only_org_param = decl.path.matches('{').count() <= 1;
-            !matches!(status, 401 | 403) && status < 500 && !(only_org_param && status == 404 && decl.path.contains("{org}"))
+            !matches!(status, 401 | 403)
+                && status < 500
+                && !(only_org_param && status == 404 && decl.path.contains("{org}"))
         }
     };
-    if ok { Ok(()) } else { Err(format!("expected {expect:?}, got {status}: {}", body.chars().take(160).collect::<String>())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {expect:?}, got {status}: {}",
+            body.chars().take(160).collect::<String>()
+        ))
+    }
 }
 
 #[tokio::test]
@@ -255,16 +374,28 @@ async fn every_route_answers_every_caller_as_the_role_matrix_says() {
         for role in Role::ALL {
             let member = app.member(role).await;
             let client = app.signed_in(&member.email).await;
-            callers.push(Caller::Session { role, cookie: client.cookie_header().unwrap() });
+            callers.push(Caller::Session {
+                role,
+                cookie: client.cookie_header().unwrap(),
+            });
             let key = admin
-                .send(Method::POST, &format!("/api/v1/orgs/{}/api-keys", app.org.id), Some(json!({"name": role.key(), "role": role.key()})))
+                .send(
+                    Method::POST,
+                    &format!("/api/v1/orgs/{}/api-keys", app.org.id),
+                    Some(json!({"name": role.key(), "role": role.key()})),
+                )
                 .await;
-            let secret = key.json()["key"].as_str().expect("a key secret").to_string();
+            let secret = key.json()["key"]
+                .as_str()
+                .expect("a key secret")
+                .to_string();
             callers.push(Caller::Key { role, secret });
         }
         app.other_org().await;
         let gus = app.signed_in("gus@globex.test").await;
-        callers.push(Caller::OtherAdmin { cookie: gus.cookie_header().unwrap() });
+        callers.push(Caller::OtherAdmin {
+            cookie: gus.cookie_header().unwrap(),
+        });
 
         let mut failures = Vec::new();
         let mut cells = 0;
@@ -276,11 +407,16 @@ async fn every_route_answers_every_caller_as_the_role_matrix_says() {
                         let email = format!("throwaway-{}@x.test", uuid::Uuid::new_v4().simple());
                         app.add_member(&app.org.id, &email, *role).await;
                         let client = app.signed_in(&email).await;
-                        Caller::Session { role: *role, cookie: client.cookie_header().unwrap() }
+                        Caller::Session {
+                            role: *role,
+                            cookie: client.cookie_header().unwrap(),
+                        }
                     }
                     (Caller::OtherAdmin { .. }, true) => {
                         let client = app.signed_in("gus@globex.test").await;
-                        Caller::OtherAdmin { cookie: client.cookie_header().unwrap() }
+                        Caller::OtherAdmin {
+                            cookie: client.cookie_header().unwrap(),
+                        }
                     }
                     (c, _) => c.clone(),
                 };
@@ -288,12 +424,26 @@ async fn every_route_answers_every_caller_as_the_role_matrix_says() {
                 let (status, body) = call(app, decl, &caller).await;
                 cells += 1;
                 if let Err(why) = judge(decl, &expect, status, &body) {
-                    failures.push(format!("{} {} as {}: {why}", decl.method, decl.path, caller.label()));
+                    failures.push(format!(
+                        "{} {} as {}: {why}",
+                        decl.method,
+                        decl.path,
+                        caller.label()
+                    ));
                 }
             }
         }
-        assert!(failures.is_empty(), "{} of {cells} cells wrong on {}:\n{}", failures.len(), app.db, failures.join("\n"));
-        eprintln!("authorization matrix: {cells} cells, all as expected on {}", app.db);
+        assert!(
+            failures.is_empty(),
+            "{} of {cells} cells wrong on {}:\n{}",
+            failures.len(),
+            app.db,
+            failures.join("\n")
+        );
+        eprintln!(
+            "authorization matrix: {cells} cells, all as expected on {}",
+            app.db
+        );
     })
     .await;
 }

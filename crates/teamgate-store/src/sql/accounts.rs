@@ -17,15 +17,22 @@ use crate::{
 };
 
 impl SqlStore {
-    pub(super) async fn bootstrap_impl(&self, account: NewAccount, org_name: &str,
-        now: OffsetDateTime) -> StoreResult<(User, Org)>
-    {
+    pub(super) async fn bootstrap_impl(
+        &self,
+        account: NewAccount,
+        org_name: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<(User, Org)> {
         let mut tx = self.begin().await?;
         if self.backend == crate::Backend::Postgres {
             // Two replicas opening setup at once must not both create a first admin.
-            sqlx::query("LOCK TABLE users IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+            sqlx::query("LOCK TABLE users IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
         }
-        let existing = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&mut *tx).await?;
+        let existing = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
         if existing.try_get::<i64, _>("n")? > 0 {
             return Err(StoreError::Conflict("already_set_up"));
         }
@@ -45,10 +52,16 @@ impl SqlStore {
         Ok((user, org))
     }
 
-    pub(super) async fn insert_user(tx: &mut sqlx::AnyConnection, account: NewAccount,
-        now: OffsetDateTime) -> StoreResult<User>
-    {
-        let user = User { id: Uuid::now_v7().to_string(), email: account.email, name: account.name };
+    pub(super) async fn insert_user(
+        tx: &mut sqlx::AnyConnection,
+        account: NewAccount,
+        now: OffsetDateTime,
+    ) -> StoreResult<User> {
+        let user = User {
+            id: Uuid::now_v7().to_string(),
+            email: account.email,
+            name: account.name,
+        };
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1,$2,$3,$4,$5)",
         )
@@ -66,14 +79,23 @@ impl SqlStore {
         }
     }
 
-    pub(super) async fn credentials_where(&self, column: &'static str, value: &str)
-        -> StoreResult<Option<Credentials>>
-    {
+    pub(super) async fn credentials_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> StoreResult<Option<Credentials>> {
         let sql = format!("SELECT id, email, name, password_hash FROM users WHERE {column} = $1");
-        let row = sqlx::query(&sql).bind(value).fetch_optional(&self.reader).await?;
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(&self.reader)
+            .await?;
         row.map(|r| {
             Ok(Credentials {
-                user: User { id: r.try_get("id")?, email: r.try_get("email")?, name: r.try_get("name")? },
+                user: User {
+                    id: r.try_get("id")?,
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                },
                 password_hash: r.try_get("password_hash")?,
             })
         })
@@ -93,9 +115,11 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn session_user_impl(&self, token_hash: &str, now: OffsetDateTime)
-        -> StoreResult<Option<User>>
-    {
+    pub(super) async fn session_user_impl(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<User>> {
         let now_ms = unix_millis(now);
         if let Some(user) = self.cache.session(token_hash, now_ms) {
             return Ok(Some(user));
@@ -110,14 +134,21 @@ impl SqlStore {
         .fetch_optional(&self.reader)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let user = User { id: r.try_get("id")?, email: r.try_get("email")?, name: r.try_get("name")? };
-        self.cache.fill_session(epoch, token_hash, &user, r.try_get("expires_at")?);
+        let user = User {
+            id: r.try_get("id")?,
+            email: r.try_get("email")?,
+            name: r.try_get("name")?,
+        };
+        self.cache
+            .fill_session(epoch, token_hash, &user, r.try_get("expires_at")?);
         Ok(Some(user))
     }
 
-    pub(super) async fn end_session_impl(&self, token_hash: &str, now: OffsetDateTime)
-        -> StoreResult<()>
-    {
+    pub(super) async fn end_session_impl(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let ended = sqlx::query(
             "UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL RETURNING user_id",
@@ -141,9 +172,13 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn update_profile_impl(&self, user_id: &str, change: ProfileChange,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<User>
-    {
+    pub(super) async fn update_profile_impl(
+        &self,
+        user_id: &str,
+        change: ProfileChange,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<User> {
         let mut tx = self.begin().await?;
         let before = sqlx::query("SELECT id, email, name FROM users WHERE id = $1")
             .bind(user_id)
@@ -181,10 +216,11 @@ impl SqlStore {
             .await?;
         }
 
-        let orgs = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY org_id")
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let orgs =
+            sqlx::query("SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY org_id")
+                .bind(user_id)
+                .fetch_all(&mut *tx)
+                .await?;
         let mut before = json!({});
         let mut after = json!({});
         if change.name.is_some() {
@@ -210,7 +246,11 @@ impl SqlStore {
             let draft = EventDraft {
                 actor,
                 action: "member.profile_updated".into(),
-                target: Target { kind: "member".into(), id: Some(user.id.clone()), label: Some(user.email.clone()) },
+                target: Target {
+                    kind: "member".into(),
+                    id: Some(user.id.clone()),
+                    label: Some(user.email.clone()),
+                },
                 changes: before_after(before.clone(), after.clone()),
                 context: meta.context.clone(),
                 outcome: Outcome::Success,
@@ -230,7 +270,8 @@ impl SqlStore {
 pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => {
-            db.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+            db.code()
+                .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
                 || db.message().contains("UNIQUE constraint failed")
         }
         _ => false,

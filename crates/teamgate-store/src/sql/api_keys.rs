@@ -12,17 +12,25 @@ use uuid::Uuid;
 
 use super::SqlStore;
 use crate::model::before_after;
-use crate::{parse_role, Acting, ApiKey, ApiKeyAuth, AuditMeta, NewApiKey, StoreError, StoreResult};
+use crate::{
+    parse_role, Acting, ApiKey, ApiKeyAuth, AuditMeta, NewApiKey, StoreError, StoreResult,
+};
 
-const KEY_COLUMNS: &str = "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at";
+const KEY_COLUMNS: &str =
+    "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at";
 
 /// `last_used_at` is written at most this often per key, to keep reads cheap.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 impl SqlStore {
-    pub(super) async fn create_api_key_impl(&self, org_id: &str, key: NewApiKey, acting: &Acting,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<ApiKey>
-    {
+    pub(super) async fn create_api_key_impl(
+        &self,
+        org_id: &str,
+        key: NewApiKey,
+        acting: &Acting,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<ApiKey> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let (creator, permissions) = Self::acting_permissions(&mut tx, org_id, acting).await?;
@@ -43,17 +51,33 @@ impl SqlStore {
         .execute(&mut *tx)
         .await?;
         let created = self.api_key_in(&mut tx, org_id, &id).await?;
-        let draft = key_event(meta, "api_key.created", &created, serde_json::Value::Null,
-            json!({"name": created.name, "role": created.role.key(), "prefix": created.prefix}));
+        let draft = key_event(
+            meta,
+            "api_key.created",
+            &created,
+            serde_json::Value::Null,
+            json!({"name": created.name, "role": created.role.key(), "prefix": created.prefix}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(created)
     }
 
-    async fn api_key_in(&self, conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> StoreResult<ApiKey> {
+    async fn api_key_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org_id: &str,
+        id: &str,
+    ) -> StoreResult<ApiKey> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(org_id).bind(id).fetch_optional(&mut *conn).await?;
-        row.map(|r| key_from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| key_from_row(&r))
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
     pub(super) async fn api_keys_impl(&self, org_id: &str) -> StoreResult<Vec<ApiKey>> {
@@ -61,7 +85,10 @@ impl SqlStore {
             "SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL \
              ORDER BY created_at, id"
         );
-        let rows = sqlx::query(&sql).bind(org_id).fetch_all(&self.reader).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(key_from_row).collect()
     }
 
@@ -74,9 +101,13 @@ impl SqlStore {
         }
     }
 
-    pub(super) async fn revoke_api_key_impl(&self, org_id: &str, id: &str, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<()>
-    {
+    pub(super) async fn revoke_api_key_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let key = self.api_key_in(&mut tx, org_id, id).await?;
@@ -88,7 +119,13 @@ impl SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let draft = key_event(meta, "api_key.revoked", &key, json!({"revoked": false}), json!({"revoked": true}));
+        let draft = key_event(
+            meta,
+            "api_key.revoked",
+            &key,
+            json!({"revoked": false}),
+            json!({"revoked": true}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         let change = self.bump_version(&mut tx, org_id, None).await?;
         tx.commit().await?;
@@ -96,12 +133,17 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn api_key_by_secret_impl(&self, secret_hash: &str, now: OffsetDateTime)
-        -> StoreResult<Option<ApiKeyAuth>>
-    {
+    pub(super) async fn api_key_by_secret_impl(
+        &self,
+        secret_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<ApiKeyAuth>> {
         let now_ms = unix_millis(now);
         if let Some(key) = self.cache.api_key(secret_hash) {
-            if key.last_used_ms.is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS) {
+            if key
+                .last_used_ms
+                .is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS)
+            {
                 self.touch_key(secret_hash, &key, now_ms).await?;
             }
             return Ok(Some(key));
@@ -123,10 +165,20 @@ impl SqlStore {
             created_by: r.try_get("created_by")?,
             last_used_ms: r.try_get("last_used_at")?,
         };
-        if key.last_used_ms.is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS) {
+        if key
+            .last_used_ms
+            .is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS)
+        {
             self.touch_key(secret_hash, &key, now_ms).await?;
         }
-        self.cache.fill_api_key(epoch, secret_hash, &ApiKeyAuth { last_used_ms: Some(now_ms), ..key.clone() });
+        self.cache.fill_api_key(
+            epoch,
+            secret_hash,
+            &ApiKeyAuth {
+                last_used_ms: Some(now_ms),
+                ..key.clone()
+            },
+        );
         Ok(Some(key))
     }
 
@@ -138,18 +190,33 @@ impl SqlStore {
             .bind(&key.id)
             .execute(&self.writer)
             .await?;
-        self.cache.fill_api_key(epoch, secret_hash, &ApiKeyAuth { last_used_ms: Some(now_ms), ..key.clone() });
+        self.cache.fill_api_key(
+            epoch,
+            secret_hash,
+            &ApiKeyAuth {
+                last_used_ms: Some(now_ms),
+                ..key.clone()
+            },
+        );
         Ok(())
     }
 }
 
-fn key_event(meta: &AuditMeta, action: &str, key: &ApiKey, before: serde_json::Value,
-    after: serde_json::Value) -> EventDraft
-{
+fn key_event(
+    meta: &AuditMeta,
+    action: &str,
+    key: &ApiKey,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> EventDraft {
     EventDraft {
         actor: meta.actor.clone(),
         action: action.into(),
-        target: Target { kind: "api_key".into(), id: Some(key.id.clone()), label: Some(key.name.clone()) },
+        target: Target {
+            kind: "api_key".into(),
+            id: Some(key.id.clone()),
+            label: Some(key.name.clone()),
+        },
         changes: before_after(before, after),
         context: meta.context.clone(),
         outcome: Outcome::Success,

@@ -5,8 +5,8 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use teamgate_core::audit::{
-    Actor, ActorType, AuditEvent, ChainBreak, ChainPosition, ChainVerifier, Changes, Context, EventDraft,
-    Outcome, Target, GENESIS_HASH,
+    Actor, ActorType, AuditEvent, ChainBreak, ChainPosition, ChainVerifier, Changes, Context,
+    EventDraft, Outcome, Target, GENESIS_HASH,
 };
 use teamgate_core::clock::{format_timestamp, unix_millis};
 use time::OffsetDateTime;
@@ -22,9 +22,12 @@ const EVENT_COLUMNS: &str = "id, org_id, seq, occurred_at, actor_type, actor_id,
 impl SqlStore {
     /// Appends an event to the organisation's chain. The caller holds the
     /// organisation's lock (see `lock_org`), so `seq` and `prev_hash` cannot race.
-    pub(super) async fn append(tx: &mut AnyConnection, org_id: &str, draft: EventDraft,
-        now: OffsetDateTime) -> StoreResult<AuditEvent>
-    {
+    pub(super) async fn append(
+        tx: &mut AnyConnection,
+        org_id: &str,
+        draft: EventDraft,
+        now: OffsetDateTime,
+    ) -> StoreResult<AuditEvent> {
         let last = sqlx::query(
             "SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
         )
@@ -32,16 +35,22 @@ impl SqlStore {
         .fetch_optional(&mut *tx)
         .await?;
         let (seq, prev_hash) = match last {
-            Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
+            Some(row) => (
+                row.try_get::<i64, _>("seq")? + 1,
+                row.try_get::<String, _>("hash")?,
+            ),
             None => (1, GENESIS_HASH.to_string()),
         };
-        let event = AuditEvent::seal(draft, ChainPosition {
-            id: Uuid::now_v7().to_string(),
-            seq,
-            org_id: org_id.to_string(),
-            occurred_at: format_timestamp(now),
-            prev_hash,
-        });
+        let event = AuditEvent::seal(
+            draft,
+            ChainPosition {
+                id: Uuid::now_v7().to_string(),
+                seq,
+                org_id: org_id.to_string(),
+                occurred_at: format_timestamp(now),
+                prev_hash,
+            },
+        );
         let changes = serde_json::to_string(&event.changes)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(&format!(
@@ -74,15 +83,23 @@ impl SqlStore {
         Ok(event)
     }
 
-    pub(super) async fn record_denied_impl(&self, org_id: &str, denied: Denied, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<AuditEvent>
-    {
+    pub(super) async fn record_denied_impl(
+        &self,
+        org_id: &str,
+        denied: Denied,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<AuditEvent> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let draft = EventDraft {
             actor: meta.actor.clone(),
             action: "access.denied".into(),
-            target: Target { kind: "route".into(), id: Some(denied.route), label: None },
+            target: Target {
+                kind: "route".into(),
+                id: Some(denied.route),
+                label: None,
+            },
             changes: Changes {
                 before: serde_json::Value::Null,
                 after: json!({"code": denied.code, "missing_permission": denied.missing_permission}),
@@ -95,9 +112,13 @@ impl SqlStore {
         Ok(event)
     }
 
-    pub(super) async fn audit_page_impl(&self, org_id: &str, filter: &AuditFilter,
-        before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEvent>>
-    {
+    pub(super) async fn audit_page_impl(
+        &self,
+        org_id: &str,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>> {
         let mut q = FilterSql::new(org_id, filter);
         if let Some(before) = before {
             q.cond_int("seq <", before);
@@ -110,9 +131,13 @@ impl SqlStore {
         self.fetch_events(&sql, q.args).await
     }
 
-    pub(super) async fn audit_batch_impl(&self, org_id: &str, filter: &AuditFilter, after: i64,
-        limit: u32) -> StoreResult<Vec<AuditEvent>>
-    {
+    pub(super) async fn audit_batch_impl(
+        &self,
+        org_id: &str,
+        filter: &AuditFilter,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>> {
         let mut q = FilterSql::new(org_id, filter);
         q.cond_int("seq >", after);
         let sql = format!(
@@ -123,18 +148,27 @@ impl SqlStore {
         self.fetch_events(&sql, q.args).await
     }
 
-    pub(super) async fn audit_event_impl(&self, org_id: &str, id: &str)
-        -> StoreResult<Option<AuditEvent>>
-    {
+    pub(super) async fn audit_event_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<AuditEvent>> {
         // The org condition comes first, so another organisation's id finds nothing.
         let mut q = FilterSql::new(org_id, &AuditFilter::default());
         q.cond_text("id =", id.to_string());
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE {}", q.conditions.join(" AND "));
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_events WHERE {}",
+            q.conditions.join(" AND ")
+        );
         Ok(self.fetch_events(&sql, q.args).await?.into_iter().next())
     }
 
     async fn fetch_events(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<AuditEvent>> {
-        self.fetch_rows(sql, args).await?.iter().map(event_from_row).collect()
+        self.fetch_rows(sql, args)
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
     }
 
     async fn fetch_rows(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<AnyRow>> {
@@ -148,9 +182,11 @@ impl SqlStore {
         Ok(query.fetch_all(&self.reader).await?)
     }
 
-    pub(super) async fn verify_chain_impl(&self, org_id: &str,
-        progress: &(dyn Fn(u64) + Send + Sync)) -> StoreResult<ChainReport>
-    {
+    pub(super) async fn verify_chain_impl(
+        &self,
+        org_id: &str,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<ChainReport> {
         let mut verifier = ChainVerifier::default();
         let mut after = 0;
         loop {
@@ -181,7 +217,11 @@ impl SqlStore {
             }
             progress(verifier.checked());
         }
-        Ok(ChainReport { ok: true, events_checked: verifier.checked(), first_bad_event: None })
+        Ok(ChainReport {
+            ok: true,
+            events_checked: verifier.checked(),
+            first_bad_event: None,
+        })
     }
 }
 
@@ -198,13 +238,20 @@ struct FilterSql {
 
 impl FilterSql {
     fn new(org_id: &str, filter: &AuditFilter) -> FilterSql {
-        let mut q = FilterSql { conditions: Vec::new(), args: Vec::new() };
+        let mut q = FilterSql {
+            conditions: Vec::new(),
+            args: Vec::new(),
+        };
         q.cond_text("org_id =", org_id.to_string());
         if let Some(action) = &filter.action {
             if action.ends_with('.') {
-                let escaped = action.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                let escaped = action
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
                 q.args.push(Arg::Text(format!("{escaped}%")));
-                q.conditions.push(format!("action LIKE ${} ESCAPE '\\'", q.args.len()));
+                q.conditions
+                    .push(format!("action LIKE ${} ESCAPE '\\'", q.args.len()));
             } else {
                 q.cond_text("action =", action.clone());
             }

@@ -20,10 +20,11 @@ const DAY_MS: i64 = 86_400_000;
 impl SqlStore {
     /// The billing row, `None` while the organisation never set it.
     async fn billing_in(conn: &mut AnyConnection, org_id: &str) -> StoreResult<Option<Billing>> {
-        let row = sqlx::query("SELECT plan, billing_email, updated_at FROM billing WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let row =
+            sqlx::query("SELECT plan, billing_email, updated_at FROM billing WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&mut *conn)
+                .await?;
         row.map(|r| {
             Ok(Billing {
                 plan: r.try_get("plan")?,
@@ -40,12 +41,19 @@ impl SqlStore {
         Ok(billing.unwrap_or_default())
     }
 
-    pub(super) async fn update_billing_impl(&self, org_id: &str, change: BillingChange,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Billing>
-    {
+    pub(super) async fn update_billing_impl(
+        &self,
+        org_id: &str,
+        change: BillingChange,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Billing> {
         if let Some(plan) = &change.plan {
             if !PLANS.contains(&plan.as_str()) {
-                return Err(StoreError::Invalid(format!("plan must be one of {}", PLANS.join(", "))));
+                return Err(StoreError::Invalid(format!(
+                    "plan must be one of {}",
+                    PLANS.join(", ")
+                )));
             }
         }
         let mut tx = self.begin().await?;
@@ -53,7 +61,9 @@ impl SqlStore {
         let before = Self::billing_in(&mut tx, org_id).await?;
         let current = before.clone().unwrap_or_default();
         let plan = change.plan.unwrap_or(current.plan.clone());
-        let email = change.billing_email.unwrap_or(current.billing_email.clone());
+        let email = change
+            .billing_email
+            .unwrap_or(current.billing_email.clone());
         // Nothing changes (the defaults count as what is there), so nothing is written or recorded.
         if plan == current.plan && email == current.billing_email {
             return Ok(current);
@@ -70,18 +80,31 @@ impl SqlStore {
             .bind(unix_millis(now))
             .execute(&mut *tx)
             .await?;
-        let before_json = before.map_or(Value::Null, |b| json!({"plan": b.plan, "billing_email": b.billing_email}));
-        let draft = feature_event(meta, "billing.updated".into(), "billing", org_id, &org.name,
-            before_json, json!({"plan": plan, "billing_email": email}));
+        let before_json = before.map_or(
+            Value::Null,
+            |b| json!({"plan": b.plan, "billing_email": b.billing_email}),
+        );
+        let draft = feature_event(
+            meta,
+            "billing.updated".into(),
+            "billing",
+            org_id,
+            &org.name,
+            before_json,
+            json!({"plan": plan, "billing_email": email}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
-        let after = Self::billing_in(&mut tx, org_id).await?.ok_or(StoreError::NotFound)?;
+        let after = Self::billing_in(&mut tx, org_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
     }
 
-    async fn payment_settings_in(conn: &mut AnyConnection, org_id: &str)
-        -> StoreResult<Option<PaymentSettings>>
-    {
+    async fn payment_settings_in(
+        conn: &mut AnyConnection,
+        org_id: &str,
+    ) -> StoreResult<Option<PaymentSettings>> {
         let row = sqlx::query(
             "SELECT payment_method_label, billing_address, updated_at FROM payment_settings WHERE org_id = $1",
         )
@@ -104,13 +127,22 @@ impl SqlStore {
         Ok(settings.unwrap_or_default())
     }
 
-    pub(super) async fn update_payment_settings_impl(&self, org_id: &str,
-        change: PaymentSettingsChange, meta: &AuditMeta, now: OffsetDateTime)
-        -> StoreResult<PaymentSettings>
-    {
+    pub(super) async fn update_payment_settings_impl(
+        &self,
+        org_id: &str,
+        change: PaymentSettingsChange,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<PaymentSettings> {
         let fields = [&change.payment_method_label, &change.billing_address];
-        if fields.iter().any(|f| f.as_ref().and_then(|v| v.as_deref()).is_some_and(contains_card_number)) {
-            return Err(StoreError::Invalid("payment settings never hold a card number".into()));
+        if fields.iter().any(|f| {
+            f.as_ref()
+                .and_then(|v| v.as_deref())
+                .is_some_and(contains_card_number)
+        }) {
+            return Err(StoreError::Invalid(
+                "payment settings never hold a card number".into(),
+            ));
         }
         let mut tx = self.begin().await?;
         let org = self.lock_org(&mut tx, org_id).await?;
@@ -138,20 +170,32 @@ impl SqlStore {
             .bind(unix_millis(now))
             .execute(&mut *tx)
             .await?;
-        let before_json = before.as_ref().map_or(Value::Null, |_| {
-            json!({"payment_method_label": label_before, "billing_address": address_before})
-        });
-        let draft = feature_event(meta, "payment_settings.updated".into(), "payment_settings", org_id,
-            &org.name, before_json, json!({"payment_method_label": label, "billing_address": address}));
+        let before_json = before.as_ref().map_or(
+            Value::Null,
+            |_| json!({"payment_method_label": label_before, "billing_address": address_before}),
+        );
+        let draft = feature_event(
+            meta,
+            "payment_settings.updated".into(),
+            "payment_settings",
+            org_id,
+            &org.name,
+            before_json,
+            json!({"payment_method_label": label, "billing_address": address}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
-        let after = Self::payment_settings_in(&mut tx, org_id).await?.ok_or(StoreError::NotFound)?;
+        let after = Self::payment_settings_in(&mut tx, org_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
     }
 
-    pub(super) async fn feature_counts_impl(&self, org_id: &str, since_ms: Option<i64>)
-        -> StoreResult<FeatureCounts>
-    {
+    pub(super) async fn feature_counts_impl(
+        &self,
+        org_id: &str,
+        since_ms: Option<i64>,
+    ) -> StoreResult<FeatureCounts> {
         let since = since_ms.unwrap_or(i64::MIN);
         let row = sqlx::query(
             "SELECT \
@@ -193,9 +237,11 @@ impl SqlStore {
         })
     }
 
-    pub(super) async fn daily_messages_impl(&self, org_id: &str, since_ms: i64)
-        -> StoreResult<Vec<DailyMessages>>
-    {
+    pub(super) async fn daily_messages_impl(
+        &self,
+        org_id: &str,
+        since_ms: i64,
+    ) -> StoreResult<Vec<DailyMessages>> {
         let sql = format!(
             "SELECT created_at / {DAY_MS} AS day, \
              SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END) AS inbound, \
@@ -203,7 +249,11 @@ impl SqlStore {
              FROM messages WHERE org_id = $1 AND created_at >= $2 \
              GROUP BY created_at / {DAY_MS} ORDER BY day"
         );
-        let rows = sqlx::query(&sql).bind(org_id).bind(since_ms).fetch_all(&self.reader).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(since_ms)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(DailyMessages {

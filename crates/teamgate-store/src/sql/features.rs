@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::SqlStore;
 use crate::model::before_after;
 use crate::{
-    Agent, AgentKind, AuditMeta, Campaign, NamedConfigChange, NewNamedConfig, RowCursor, StoreError,
-    StoreResult,
+    Agent, AgentKind, AuditMeta, Campaign, NamedConfigChange, NewNamedConfig, RowCursor,
+    StoreError, StoreResult,
 };
 
 const AGENT_COLUMNS: &str = "id, kind, name, config, created_at, updated_at";
@@ -27,13 +27,23 @@ pub(super) fn first_position(after: Option<RowCursor>) -> RowCursor {
 }
 
 /// An audit event about one feature object.
-pub(super) fn feature_event(meta: &AuditMeta, action: String, kind: &str, id: &str, label: &str,
-    before: Value, after: Value) -> EventDraft
-{
+pub(super) fn feature_event(
+    meta: &AuditMeta,
+    action: String,
+    kind: &str,
+    id: &str,
+    label: &str,
+    before: Value,
+    after: Value,
+) -> EventDraft {
     EventDraft {
         actor: meta.actor.clone(),
         action,
-        target: Target { kind: kind.into(), id: Some(id.to_string()), label: Some(label.to_string()) },
+        target: Target {
+            kind: kind.into(),
+            id: Some(id.to_string()),
+            label: Some(label.to_string()),
+        },
         changes: before_after(before, after),
         context: meta.context.clone(),
         outcome: Outcome::Success,
@@ -61,9 +71,14 @@ fn named_config(name: &str, config: &Value) -> Value {
 impl SqlStore {
     // --- agents -------------------------------------------------------------
 
-    pub(super) async fn create_agent_impl(&self, org_id: &str, kind: AgentKind,
-        new: NewNamedConfig, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Agent>
-    {
+    pub(super) async fn create_agent_impl(
+        &self,
+        org_id: &str,
+        kind: AgentKind,
+        new: NewNamedConfig,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Agent> {
         let config = json_text(&new.config)?;
         let id = Uuid::now_v7().to_string();
         let mut tx = self.begin().await?;
@@ -82,24 +97,47 @@ impl SqlStore {
         .execute(&mut *tx)
         .await?;
         let agent = Self::agent_in(&mut tx, org_id, kind, &id).await?;
-        let draft = feature_event(meta, format!("{}.created", kind.audit_noun()), kind.audit_noun(),
-            &agent.id, &agent.name, Value::Null, named_config(&agent.name, &agent.config));
+        let draft = feature_event(
+            meta,
+            format!("{}.created", kind.audit_noun()),
+            kind.audit_noun(),
+            &agent.id,
+            &agent.name,
+            Value::Null,
+            named_config(&agent.name, &agent.config),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(agent)
     }
 
-    async fn agent_in(conn: &mut AnyConnection, org_id: &str, kind: AgentKind, id: &str)
-        -> StoreResult<Agent>
-    {
-        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND kind = $2 AND id = $3");
-        let row = sqlx::query(&sql).bind(org_id).bind(kind.key()).bind(id).fetch_optional(&mut *conn).await?;
-        row.map(|r| agent_from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
+    async fn agent_in(
+        conn: &mut AnyConnection,
+        org_id: &str,
+        kind: AgentKind,
+        id: &str,
+    ) -> StoreResult<Agent> {
+        let sql = format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND kind = $2 AND id = $3"
+        );
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(kind.key())
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| agent_from_row(&r))
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
-    pub(super) async fn agents_impl(&self, org_id: &str, kind: AgentKind,
-        after: Option<RowCursor>, limit: u32) -> StoreResult<Vec<Agent>>
-    {
+    pub(super) async fn agents_impl(
+        &self,
+        org_id: &str,
+        kind: AgentKind,
+        after: Option<RowCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Agent>> {
         let (after_ms, after_id) = first_position(after);
         let sql = format!(
             "SELECT {AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND kind = $2 \
@@ -116,16 +154,25 @@ impl SqlStore {
         rows.iter().map(agent_from_row).collect()
     }
 
-    pub(super) async fn agent_impl(&self, org_id: &str, kind: AgentKind, id: &str)
-        -> StoreResult<Option<Agent>>
-    {
+    pub(super) async fn agent_impl(
+        &self,
+        org_id: &str,
+        kind: AgentKind,
+        id: &str,
+    ) -> StoreResult<Option<Agent>> {
         let mut conn = self.reader.acquire().await?;
         found(Self::agent_in(&mut conn, org_id, kind, id).await)
     }
 
-    pub(super) async fn update_agent_impl(&self, org_id: &str, kind: AgentKind, id: &str,
-        change: NamedConfigChange, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Agent>
-    {
+    pub(super) async fn update_agent_impl(
+        &self,
+        org_id: &str,
+        kind: AgentKind,
+        id: &str,
+        change: NamedConfigChange,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Agent> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::agent_in(&mut tx, org_id, kind, id).await?;
@@ -144,17 +191,28 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         let after = Self::agent_in(&mut tx, org_id, kind, id).await?;
-        let draft = feature_event(meta, format!("{}.updated", kind.audit_noun()), kind.audit_noun(),
-            id, &after.name, named_config(&before.name, &before.config),
-            named_config(&after.name, &after.config));
+        let draft = feature_event(
+            meta,
+            format!("{}.updated", kind.audit_noun()),
+            kind.audit_noun(),
+            id,
+            &after.name,
+            named_config(&before.name, &before.config),
+            named_config(&after.name, &after.config),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    pub(super) async fn delete_agent_impl(&self, org_id: &str, kind: AgentKind, id: &str,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<()>
-    {
+    pub(super) async fn delete_agent_impl(
+        &self,
+        org_id: &str,
+        kind: AgentKind,
+        id: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::agent_in(&mut tx, org_id, kind, id).await?;
@@ -163,8 +221,15 @@ impl SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let draft = feature_event(meta, format!("{}.deleted", kind.audit_noun()), kind.audit_noun(),
-            id, &before.name, named_config(&before.name, &before.config), Value::Null);
+        let draft = feature_event(
+            meta,
+            format!("{}.deleted", kind.audit_noun()),
+            kind.audit_noun(),
+            id,
+            &before.name,
+            named_config(&before.name, &before.config),
+            Value::Null,
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(())
@@ -172,9 +237,13 @@ impl SqlStore {
 
     // --- campaigns ----------------------------------------------------------
 
-    pub(super) async fn create_campaign_impl(&self, org_id: &str, new: NewNamedConfig,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Campaign>
-    {
+    pub(super) async fn create_campaign_impl(
+        &self,
+        org_id: &str,
+        new: NewNamedConfig,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Campaign> {
         let config = json_text(&new.config)?;
         let id = Uuid::now_v7().to_string();
         let mut tx = self.begin().await?;
@@ -192,40 +261,74 @@ impl SqlStore {
         .execute(&mut *tx)
         .await?;
         let campaign = Self::campaign_in(&mut tx, org_id, &id).await?;
-        let draft = feature_event(meta, "campaign.created".into(), "campaign", &id, &campaign.name,
-            Value::Null, campaign_state(&campaign));
+        let draft = feature_event(
+            meta,
+            "campaign.created".into(),
+            "campaign",
+            &id,
+            &campaign.name,
+            Value::Null,
+            campaign_state(&campaign),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(campaign)
     }
 
-    async fn campaign_in(conn: &mut AnyConnection, org_id: &str, id: &str) -> StoreResult<Campaign> {
+    async fn campaign_in(
+        conn: &mut AnyConnection,
+        org_id: &str,
+        id: &str,
+    ) -> StoreResult<Campaign> {
         let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE org_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(org_id).bind(id).fetch_optional(&mut *conn).await?;
-        row.map(|r| campaign_from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| campaign_from_row(&r))
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
-    pub(super) async fn campaigns_impl(&self, org_id: &str, after: Option<RowCursor>, limit: u32)
-        -> StoreResult<Vec<Campaign>>
-    {
+    pub(super) async fn campaigns_impl(
+        &self,
+        org_id: &str,
+        after: Option<RowCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Campaign>> {
         let (after_ms, after_id) = first_position(after);
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE org_id = $1 \
              AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
              ORDER BY created_at, id LIMIT {limit}"
         );
-        let rows = sqlx::query(&sql).bind(org_id).bind(after_ms).bind(after_id).fetch_all(&self.reader).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(after_ms)
+            .bind(after_id)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(campaign_from_row).collect()
     }
 
-    pub(super) async fn campaign_impl(&self, org_id: &str, id: &str) -> StoreResult<Option<Campaign>> {
+    pub(super) async fn campaign_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Campaign>> {
         let mut conn = self.reader.acquire().await?;
         found(Self::campaign_in(&mut conn, org_id, id).await)
     }
 
-    pub(super) async fn update_campaign_impl(&self, org_id: &str, id: &str,
-        change: NamedConfigChange, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Campaign>
-    {
+    pub(super) async fn update_campaign_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        change: NamedConfigChange,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Campaign> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::campaign_in(&mut tx, org_id, id).await?;
@@ -243,16 +346,27 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         let after = Self::campaign_in(&mut tx, org_id, id).await?;
-        let draft = feature_event(meta, "campaign.updated".into(), "campaign", id, &after.name,
-            campaign_state(&before), campaign_state(&after));
+        let draft = feature_event(
+            meta,
+            "campaign.updated".into(),
+            "campaign",
+            id,
+            &after.name,
+            campaign_state(&before),
+            campaign_state(&after),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    pub(super) async fn delete_campaign_impl(&self, org_id: &str, id: &str, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<()>
-    {
+    pub(super) async fn delete_campaign_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::campaign_in(&mut tx, org_id, id).await?;
@@ -261,16 +375,27 @@ impl SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let draft = feature_event(meta, "campaign.deleted".into(), "campaign", id, &before.name,
-            campaign_state(&before), Value::Null);
+        let draft = feature_event(
+            meta,
+            "campaign.deleted".into(),
+            "campaign",
+            id,
+            &before.name,
+            campaign_state(&before),
+            Value::Null,
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub(super) async fn launch_campaign_impl(&self, org_id: &str, id: &str, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<Campaign>
-    {
+    pub(super) async fn launch_campaign_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Campaign> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::campaign_in(&mut tx, org_id, id).await?;
@@ -288,9 +413,15 @@ impl SqlStore {
         .execute(&mut *tx)
         .await?;
         let after = Self::campaign_in(&mut tx, org_id, id).await?;
-        let draft = feature_event(meta, "campaign.launched".into(), "campaign", id, &after.name,
+        let draft = feature_event(
+            meta,
+            "campaign.launched".into(),
+            "campaign",
+            id,
+            &after.name,
             json!({"status": before.status, "launched_at": before.launched_at}),
-            json!({"status": after.status, "launched_at": after.launched_at}));
+            json!({"status": after.status, "launched_at": after.launched_at}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(after)
@@ -319,7 +450,8 @@ fn agent_from_row(r: &AnyRow) -> StoreResult<Agent> {
         config: json_column(r, "config")?,
         created_at: timestamp(created_ms),
         updated_at: timestamp(r.try_get("updated_at")?),
-        kind: AgentKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("agent kind `{kind}`")))?,
+        kind: AgentKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("agent kind `{kind}`")))?,
         created_ms,
     })
 }

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use super::features::{feature_event, first_position, found, timestamp};
 use super::SqlStore;
-use crate::{AuditMeta, Conversation, Message, NewConversation, RowCursor, StoreError, StoreResult};
+use crate::{
+    AuditMeta, Conversation, Message, NewConversation, RowCursor, StoreError, StoreResult,
+};
 
 /// A conversation with how many messages it holds and when the last came.
 const CONVERSATION_SELECT: &str = "SELECT c.id, c.contact, c.channel, c.status, c.assignee, \
@@ -24,9 +26,13 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, c.contact, c.chann
     m.author, m.body, m.created_at FROM messages m JOIN conversations c ON c.id = m.conversation_id";
 
 impl SqlStore {
-    pub(super) async fn record_inbound_impl(&self, org_id: &str, new: NewConversation,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Conversation>
-    {
+    pub(super) async fn record_inbound_impl(
+        &self,
+        org_id: &str,
+        new: NewConversation,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Conversation> {
         let id = Uuid::now_v7().to_string();
         let ms = unix_millis(now);
         let mut tx = self.begin().await?;
@@ -43,8 +49,17 @@ impl SqlStore {
         .bind(ms)
         .execute(&mut *tx)
         .await?;
-        let message_id = Self::insert_message(&mut tx, org_id, &id, "inbound", &new.contact, None,
-            &new.body, ms).await?;
+        let message_id = Self::insert_message(
+            &mut tx,
+            org_id,
+            &id,
+            "inbound",
+            &new.contact,
+            None,
+            &new.body,
+            ms,
+        )
+        .await?;
         let conversation = Self::conversation_in(&mut tx, org_id, &id).await?;
         let after = json!({
             "contact": new.contact,
@@ -52,18 +67,31 @@ impl SqlStore {
             "status": "open",
             "message": {"id": message_id, "direction": "inbound", "body": new.body},
         });
-        let draft = feature_event(meta, "conversation.created".into(), "conversation", &id,
-            &new.contact, Value::Null, after);
+        let draft = feature_event(
+            meta,
+            "conversation.created".into(),
+            "conversation",
+            &id,
+            &new.contact,
+            Value::Null,
+            after,
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(conversation)
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn insert_message(conn: &mut AnyConnection, org_id: &str, conversation_id: &str,
-        direction: &str, author: &str, author_id: Option<&str>, body: &str, ms: i64)
-        -> StoreResult<String>
-    {
+    async fn insert_message(
+        conn: &mut AnyConnection,
+        org_id: &str,
+        conversation_id: &str,
+        direction: &str,
+        author: &str,
+        author_id: Option<&str>,
+        body: &str,
+        ms: i64,
+    ) -> StoreResult<String> {
         let id = Uuid::now_v7().to_string();
         sqlx::query(
             "INSERT INTO messages (id, org_id, conversation_id, direction, author, author_id, body, created_at) \
@@ -82,54 +110,96 @@ impl SqlStore {
         Ok(id)
     }
 
-    async fn conversation_in(conn: &mut AnyConnection, org_id: &str, id: &str)
-        -> StoreResult<Conversation>
-    {
+    async fn conversation_in(
+        conn: &mut AnyConnection,
+        org_id: &str,
+        id: &str,
+    ) -> StoreResult<Conversation> {
         let sql = format!("{CONVERSATION_SELECT} WHERE c.org_id = $1 AND c.id = $2");
-        let row = sqlx::query(&sql).bind(org_id).bind(id).fetch_optional(&mut *conn).await?;
-        row.map(|r| conversation_from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| conversation_from_row(&r))
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
-    pub(super) async fn conversations_impl(&self, org_id: &str, after: Option<RowCursor>,
-        limit: u32) -> StoreResult<Vec<Conversation>>
-    {
+    pub(super) async fn conversations_impl(
+        &self,
+        org_id: &str,
+        after: Option<RowCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>> {
         let (after_ms, after_id) = first_position(after);
         let sql = format!(
             "{CONVERSATION_SELECT} WHERE c.org_id = $1 \
              AND (c.created_at > $2 OR (c.created_at = $2 AND c.id > $3)) \
              ORDER BY c.created_at, c.id LIMIT {limit}"
         );
-        let rows = sqlx::query(&sql).bind(org_id).bind(after_ms).bind(after_id).fetch_all(&self.reader).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(after_ms)
+            .bind(after_id)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(conversation_from_row).collect()
     }
 
-    pub(super) async fn conversation_impl(&self, org_id: &str, id: &str)
-        -> StoreResult<Option<Conversation>>
-    {
+    pub(super) async fn conversation_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Conversation>> {
         let mut conn = self.reader.acquire().await?;
         found(Self::conversation_in(&mut conn, org_id, id).await)
     }
 
-    pub(super) async fn conversation_messages_impl(&self, org_id: &str, id: &str)
-        -> StoreResult<Vec<Message>>
-    {
+    pub(super) async fn conversation_messages_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> StoreResult<Vec<Message>> {
         let sql = format!(
             "{MESSAGE_SELECT} WHERE m.org_id = $1 AND m.conversation_id = $2 ORDER BY m.created_at, m.id"
         );
-        let rows = sqlx::query(&sql).bind(org_id).bind(id).fetch_all(&self.reader).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(id)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(message_from_row).collect()
     }
 
-    pub(super) async fn reply_impl(&self, org_id: &str, conversation_id: &str, body: &str,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Message>
-    {
+    pub(super) async fn reply_impl(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        body: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Message> {
         let ms = unix_millis(now);
-        let author = meta.actor.label.clone().unwrap_or_else(|| "teamgate".to_string());
+        let author = meta
+            .actor
+            .label
+            .clone()
+            .unwrap_or_else(|| "teamgate".to_string());
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let conversation = Self::conversation_in(&mut tx, org_id, conversation_id).await?;
-        let message_id = Self::insert_message(&mut tx, org_id, conversation_id, "outbound", &author,
-            meta.actor.id.as_deref(), body, ms).await?;
+        let message_id = Self::insert_message(
+            &mut tx,
+            org_id,
+            conversation_id,
+            "outbound",
+            &author,
+            meta.actor.id.as_deref(),
+            body,
+            ms,
+        )
+        .await?;
         sqlx::query("UPDATE conversations SET updated_at = $1 WHERE org_id = $2 AND id = $3")
             .bind(ms)
             .bind(org_id)
@@ -137,49 +207,80 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         let after = json!({"message": {"id": message_id, "direction": "outbound", "body": body}});
-        let draft = feature_event(meta, "conversation.replied".into(), "conversation",
-            conversation_id, &conversation.contact, Value::Null, after);
+        let draft = feature_event(
+            meta,
+            "conversation.replied".into(),
+            "conversation",
+            conversation_id,
+            &conversation.contact,
+            Value::Null,
+            after,
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         let sql = format!("{MESSAGE_SELECT} WHERE m.org_id = $1 AND m.id = $2");
-        let row = sqlx::query(&sql).bind(org_id).bind(&message_id).fetch_one(&mut *tx).await?;
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(&message_id)
+            .fetch_one(&mut *tx)
+            .await?;
         let message = message_from_row(&row)?;
         tx.commit().await?;
         Ok(message)
     }
 
-    pub(super) async fn assign_conversation_impl(&self, org_id: &str, id: &str,
-        user_id: Option<&str>, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Conversation>
-    {
+    pub(super) async fn assign_conversation_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        user_id: Option<&str>,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Conversation> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::conversation_in(&mut tx, org_id, id).await?;
         // Checked under the lock, so a member removed a moment ago cannot be assigned.
         if let Some(user_id) = user_id {
             if Self::role_in_tx(&mut tx, org_id, user_id).await?.is_none() {
-                return Err(StoreError::Invalid("user_id is not a member of this organisation".into()));
+                return Err(StoreError::Invalid(
+                    "user_id is not a member of this organisation".into(),
+                ));
             }
         }
         if before.assignee.as_deref() == user_id {
             return Ok(before);
         }
-        sqlx::query("UPDATE conversations SET assignee = $1, updated_at = $2 WHERE org_id = $3 AND id = $4")
-            .bind(user_id)
-            .bind(unix_millis(now))
-            .bind(org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE conversations SET assignee = $1, updated_at = $2 WHERE org_id = $3 AND id = $4",
+        )
+        .bind(user_id)
+        .bind(unix_millis(now))
+        .bind(org_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let after = Self::conversation_in(&mut tx, org_id, id).await?;
-        let draft = feature_event(meta, "conversation.assigned".into(), "conversation", id,
-            &after.contact, json!({"assignee": before.assignee}), json!({"assignee": after.assignee}));
+        let draft = feature_event(
+            meta,
+            "conversation.assigned".into(),
+            "conversation",
+            id,
+            &after.contact,
+            json!({"assignee": before.assignee}),
+            json!({"assignee": after.assignee}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    pub(super) async fn close_conversation_impl(&self, org_id: &str, id: &str, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<Conversation>
-    {
+    pub(super) async fn close_conversation_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Conversation> {
         let ms = unix_millis(now);
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
@@ -198,23 +299,38 @@ impl SqlStore {
         .execute(&mut *tx)
         .await?;
         let after = Self::conversation_in(&mut tx, org_id, id).await?;
-        let draft = feature_event(meta, "conversation.closed".into(), "conversation", id,
-            &after.contact, json!({"status": before.status}), json!({"status": after.status}));
+        let draft = feature_event(
+            meta,
+            "conversation.closed".into(),
+            "conversation",
+            id,
+            &after.contact,
+            json!({"status": before.status}),
+            json!({"status": after.status}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    pub(super) async fn message_log_impl(&self, org_id: &str, before: Option<RowCursor>,
-        limit: u32) -> StoreResult<Vec<Message>>
-    {
+    pub(super) async fn message_log_impl(
+        &self,
+        org_id: &str,
+        before: Option<RowCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
         let (before_ms, before_id) = before.unwrap_or((i64::MAX, String::new()));
         let sql = format!(
             "{MESSAGE_SELECT} WHERE m.org_id = $1 \
              AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3)) \
              ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}"
         );
-        let rows = sqlx::query(&sql).bind(org_id).bind(before_ms).bind(before_id).fetch_all(&self.reader).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(before_ms)
+            .bind(before_id)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(message_from_row).collect()
     }
 }
@@ -228,7 +344,9 @@ fn conversation_from_row(r: &AnyRow) -> StoreResult<Conversation> {
         status: r.try_get("status")?,
         assignee: r.try_get("assignee")?,
         message_count: r.try_get("message_count")?,
-        last_message_at: r.try_get::<Option<i64>, _>("last_message_ms")?.map(timestamp),
+        last_message_at: r
+            .try_get::<Option<i64>, _>("last_message_ms")?
+            .map(timestamp),
         created_at: timestamp(created_ms),
         updated_at: timestamp(r.try_get("updated_at")?),
         closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(timestamp),

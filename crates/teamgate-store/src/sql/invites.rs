@@ -23,12 +23,18 @@ const INVITE_COLUMNS: &str =
     "id, email, role, status, expires_at, created_at, invited_by, email_error";
 
 impl SqlStore {
-    pub(super) async fn create_invite_impl(&self, org_id: &str, invite: NewInvite, acting: &Acting,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Invite>
-    {
+    pub(super) async fn create_invite_impl(
+        &self,
+        org_id: &str,
+        invite: NewInvite,
+        acting: &Acting,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Invite> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
-        let (actor_id, actor_permissions) = Self::acting_permissions(&mut tx, org_id, acting).await?;
+        let (actor_id, actor_permissions) =
+            Self::acting_permissions(&mut tx, org_id, acting).await?;
         rules::may_grant(actor_permissions, invite.role)?;
         let member = sqlx::query(
             "SELECT 1 AS one FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -73,44 +79,68 @@ impl SqlStore {
         };
         Self::insert_token(&mut tx, &id, &invite.token_hash, now).await?;
         let created = Self::invite_in_tx(&mut tx, org_id, &id).await?;
-        let draft = invite_event(meta, "invite.created", &created, serde_json::Value::Null,
-            json!({"email": created.email, "role": created.role.key(), "expires_at": created.expires_at}));
+        let draft = invite_event(
+            meta,
+            "invite.created",
+            &created,
+            serde_json::Value::Null,
+            json!({"email": created.email, "role": created.role.key(), "expires_at": created.expires_at}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(created)
     }
 
-    async fn insert_token(tx: &mut AnyConnection, invite_id: &str, token_hash: &str,
-        now: OffsetDateTime) -> StoreResult<()>
-    {
+    async fn insert_token(
+        tx: &mut AnyConnection,
+        invite_id: &str,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE invite_tokens SET replaced = 1 WHERE invite_id = $1")
             .bind(invite_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO invite_tokens (token_hash, invite_id, created_at) VALUES ($1, $2, $3)")
-            .bind(token_hash)
-            .bind(invite_id)
-            .bind(unix_millis(now))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO invite_tokens (token_hash, invite_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash)
+        .bind(invite_id)
+        .bind(unix_millis(now))
+        .execute(&mut *tx)
+        .await?;
         Ok(())
     }
 
     async fn invite_in_tx(tx: &mut AnyConnection, org_id: &str, id: &str) -> StoreResult<Invite> {
         let sql = format!("SELECT {INVITE_COLUMNS} FROM invites WHERE org_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(org_id).bind(id).fetch_optional(&mut *tx).await?;
-        row.map(|r| invite_from_row(&r)).transpose()?.ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        row.map(|r| invite_from_row(&r))
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
     pub(super) async fn invite_impl(&self, org_id: &str, id: &str) -> StoreResult<Option<Invite>> {
         let sql = format!("SELECT {INVITE_COLUMNS} FROM invites WHERE org_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(org_id).bind(id).fetch_optional(&self.reader).await?;
+        let row = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
         row.map(|r| invite_from_row(&r)).transpose()
     }
 
-    pub(super) async fn pending_invites_impl(&self, org_id: &str, now: OffsetDateTime,
-        after: Option<(i64, String)>, limit: u32) -> StoreResult<Vec<(Invite, (i64, String))>>
-    {
+    pub(super) async fn pending_invites_impl(
+        &self,
+        org_id: &str,
+        now: OffsetDateTime,
+        after: Option<(i64, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Invite, (i64, String))>> {
         let (after_ms, after_id) = after.unwrap_or((i64::MIN, String::new()));
         let sql = format!(
             "SELECT {INVITE_COLUMNS} FROM invites WHERE org_id = $1 AND status = 'pending' \
@@ -125,13 +155,24 @@ impl SqlStore {
             .fetch_all(&self.reader)
             .await?;
         rows.iter()
-            .map(|r| Ok((invite_from_row(r)?, (r.try_get("created_at")?, r.try_get("id")?))))
+            .map(|r| {
+                Ok((
+                    invite_from_row(r)?,
+                    (r.try_get("created_at")?, r.try_get("id")?),
+                ))
+            })
             .collect()
     }
 
-    pub(super) async fn resend_invite_impl(&self, org_id: &str, id: &str, token: InviteToken,
-        acting: &Acting, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Invite>
-    {
+    pub(super) async fn resend_invite_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        token: InviteToken,
+        acting: &Acting,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Invite> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::invite_in_tx(&mut tx, org_id, id).await?;
@@ -147,16 +188,25 @@ impl SqlStore {
             .await?;
         Self::insert_token(&mut tx, id, &token.token_hash, now).await?;
         let after = Self::invite_in_tx(&mut tx, org_id, id).await?;
-        let draft = invite_event(meta, "invite.resent", &after,
-            json!({"expires_at": before.expires_at}), json!({"expires_at": after.expires_at}));
+        let draft = invite_event(
+            meta,
+            "invite.resent",
+            &after,
+            json!({"expires_at": before.expires_at}),
+            json!({"expires_at": after.expires_at}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    pub(super) async fn revoke_invite_impl(&self, org_id: &str, id: &str, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<()>
-    {
+    pub(super) async fn revoke_invite_impl(
+        &self,
+        org_id: &str,
+        id: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let before = Self::invite_in_tx(&mut tx, org_id, id).await?;
@@ -167,16 +217,23 @@ impl SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let draft = invite_event(meta, "invite.revoked", &before,
-            json!({"status": "pending"}), json!({"status": "revoked"}));
+        let draft = invite_event(
+            meta,
+            "invite.revoked",
+            &before,
+            json!({"status": "pending"}),
+            json!({"status": "revoked"}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub(super) async fn record_email_error_impl(&self, invite_id: &str, error: Option<&str>)
-        -> StoreResult<()>
-    {
+    pub(super) async fn record_email_error_impl(
+        &self,
+        invite_id: &str,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE invites SET email_error = $1 WHERE id = $2")
             .bind(error)
             .bind(invite_id)
@@ -187,9 +244,11 @@ impl SqlStore {
 
     /// Finds the invite a token belongs to: `Ok(None)` for an unknown token,
     /// `InviteGone` for one that was replaced by a resend.
-    async fn invite_of_token(&self, conn: &mut AnyConnection, token_hash: &str)
-        -> StoreResult<Option<(String, String)>>
-    {
+    async fn invite_of_token(
+        &self,
+        conn: &mut AnyConnection,
+        token_hash: &str,
+    ) -> StoreResult<Option<(String, String)>> {
         let row = sqlx::query(
             "SELECT t.invite_id, t.replaced, i.org_id FROM invite_tokens t \
              JOIN invites i ON i.id = t.invite_id WHERE t.token_hash = $1",
@@ -204,16 +263,21 @@ impl SqlStore {
         Ok(Some((row.try_get("org_id")?, row.try_get("invite_id")?)))
     }
 
-    pub(super) async fn invite_by_token_impl(&self, token_hash: &str, now: OffsetDateTime)
-        -> StoreResult<Option<InviteView>>
-    {
+    pub(super) async fn invite_by_token_impl(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<InviteView>> {
         let mut conn = self.reader.acquire().await?;
         let Some((org_id, invite_id)) = self.invite_of_token(&mut conn, token_hash).await? else {
             return Ok(None);
         };
         let sql = "SELECT i.email, i.role, i.status, i.expires_at, o.name FROM invites i \
              JOIN orgs o ON o.id = i.org_id WHERE i.id = $1";
-        let row = sqlx::query(sql).bind(&invite_id).fetch_one(&mut *conn).await?;
+        let row = sqlx::query(sql)
+            .bind(&invite_id)
+            .fetch_one(&mut *conn)
+            .await?;
         let expires_ms: i64 = row.try_get("expires_at")?;
         let mut status: String = row.try_get("status")?;
         if status == "pending" && expires_ms <= unix_millis(now) {
@@ -229,9 +293,13 @@ impl SqlStore {
         }))
     }
 
-    pub(super) async fn accept_invite_impl(&self, token_hash: &str, acceptor: Acceptor,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<(User, String)>
-    {
+    pub(super) async fn accept_invite_impl(
+        &self,
+        token_hash: &str,
+        acceptor: Acceptor,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<(User, String)> {
         let mut tx = self.begin().await?;
         let Some((org_id, invite_id)) = self.invite_of_token(&mut tx, token_hash).await? else {
             return Err(StoreError::NotFound);
@@ -263,21 +331,29 @@ impl SqlStore {
                 Self::insert_user(&mut tx, account, now).await?
             }
         };
-        if Self::role_in_tx(&mut tx, &org_id, &user.id).await?.is_some() {
+        if Self::role_in_tx(&mut tx, &org_id, &user.id)
+            .await?
+            .is_some()
+        {
             return Err(StoreError::Conflict("already_member"));
         }
         // The ceiling holds at acceptance too: the inviter must still hold the role's permissions.
         let inviter = Self::role_in_tx(&mut tx, &org_id, &invite.invited_by).await?;
-        rules::may_grant(inviter.map(Role::permissions).unwrap_or_default(), invite.role)
-            .map_err(|_| StoreError::Rule(RuleViolation::RoleCeiling))?;
+        rules::may_grant(
+            inviter.map(Role::permissions).unwrap_or_default(),
+            invite.role,
+        )
+        .map_err(|_| StoreError::Rule(RuleViolation::RoleCeiling))?;
 
-        sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1,$2,$3,$4)")
-            .bind(&org_id)
-            .bind(&user.id)
-            .bind(invite.role.key())
-            .bind(unix_millis(now))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1,$2,$3,$4)",
+        )
+        .bind(&org_id)
+        .bind(&user.id)
+        .bind(invite.role.key())
+        .bind(unix_millis(now))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE invites SET status = 'accepted', accepted_by = $1 WHERE id = $2")
             .bind(&user.id)
             .bind(&invite_id)
@@ -292,9 +368,13 @@ impl SqlStore {
             role: Some(invite.role.key().to_string()),
             on_behalf_of: None,
         };
-        let draft = invite_event(&actor_meta, "invite.accepted", &invite,
+        let draft = invite_event(
+            &actor_meta,
+            "invite.accepted",
+            &invite,
             json!({"status": "pending"}),
-            json!({"status": "accepted", "user_id": user.id, "role": invite.role.key()}));
+            json!({"status": "accepted", "user_id": user.id, "role": invite.role.key()}),
+        );
         Self::append(&mut tx, &org_id, draft, now).await?;
         tx.commit().await?;
         self.changed(change);
@@ -302,13 +382,21 @@ impl SqlStore {
     }
 }
 
-fn invite_event(meta: &AuditMeta, action: &str, invite: &Invite, before: serde_json::Value,
-    after: serde_json::Value) -> EventDraft
-{
+fn invite_event(
+    meta: &AuditMeta,
+    action: &str,
+    invite: &Invite,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> EventDraft {
     EventDraft {
         actor: meta.actor.clone(),
         action: action.into(),
-        target: Target { kind: "invite".into(), id: Some(invite.id.clone()), label: Some(invite.email.clone()) },
+        target: Target {
+            kind: "invite".into(),
+            id: Some(invite.id.clone()),
+            label: Some(invite.email.clone()),
+        },
         changes: before_after(before, after),
         context: meta.context.clone(),
         outcome: Outcome::Success,

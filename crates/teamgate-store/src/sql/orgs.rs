@@ -14,10 +14,18 @@ use crate::{parse_role, AuditMeta, Member, NewAccount, Org, OrgMembership, Store
 
 impl SqlStore {
     /// Inserts an organisation and makes `creator` its admin, with both events.
-    pub(super) async fn insert_org_with_admin(tx: &mut AnyConnection, creator: &User, name: &str,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<Org>
-    {
-        let org = Org { id: Uuid::now_v7().to_string(), name: name.to_string(), version: 1 };
+    pub(super) async fn insert_org_with_admin(
+        tx: &mut AnyConnection,
+        creator: &User,
+        name: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Org> {
+        let org = Org {
+            id: Uuid::now_v7().to_string(),
+            name: name.to_string(),
+            version: 1,
+        };
         sqlx::query("INSERT INTO orgs (id, name, created_at, version) VALUES ($1, $2, $3, 1)")
             .bind(&org.id)
             .bind(&org.name)
@@ -27,7 +35,11 @@ impl SqlStore {
         let created = EventDraft {
             actor: meta.actor.clone(),
             action: "org.created".into(),
-            target: Target { kind: "org".into(), id: Some(org.id.clone()), label: Some(org.name.clone()) },
+            target: Target {
+                kind: "org".into(),
+                id: Some(org.id.clone()),
+                label: Some(org.name.clone()),
+            },
             changes: before_after(serde_json::Value::Null, json!({"name": org.name})),
             context: meta.context.clone(),
             outcome: Outcome::Success,
@@ -37,9 +49,13 @@ impl SqlStore {
         Ok(org)
     }
 
-    pub(super) async fn create_org_impl(&self, creator: &User, name: &str, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<Org>
-    {
+    pub(super) async fn create_org_impl(
+        &self,
+        creator: &User,
+        name: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Org> {
         let mut tx = self.begin().await?;
         let org = Self::insert_org_with_admin(&mut tx, creator, name, meta, now).await?;
         tx.commit().await?;
@@ -65,17 +81,21 @@ impl SqlStore {
             .collect()
     }
 
-    pub(super) async fn membership_impl(&self, org_id: &str, user_id: &str)
-        -> StoreResult<Option<Member>>
-    {
+    pub(super) async fn membership_impl(
+        &self,
+        org_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Member>> {
         let mut conn = self.reader.acquire().await?;
         Self::find_member(&mut conn, org_id, user_id).await
     }
 
     /// One member with the organisation's current version, on any connection.
-    pub(super) async fn find_member(conn: &mut AnyConnection, org_id: &str, user_id: &str)
-        -> StoreResult<Option<Member>>
-    {
+    pub(super) async fn find_member(
+        conn: &mut AnyConnection,
+        org_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Member>> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, m.role, m.joined_at, o.version \
              FROM memberships m JOIN users u ON u.id = m.user_id JOIN orgs o ON o.id = m.org_id \
@@ -88,9 +108,14 @@ impl SqlStore {
         row.map(|r| member_from_row(&r)).transpose()
     }
 
-    pub(super) async fn add_member_impl(&self, org_id: &str, account: NewAccount, role: Role,
-        meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<User>
-    {
+    pub(super) async fn add_member_impl(
+        &self,
+        org_id: &str,
+        account: NewAccount,
+        role: Role,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<User> {
         let mut tx = self.begin().await?;
         self.lock_org(&mut tx, org_id).await?;
         let user = Self::insert_user(&mut tx, account, now).await?;
@@ -102,20 +127,31 @@ impl SqlStore {
     }
 
     /// Adds `user` to the organisation with `role` and records `member.added`.
-    pub(super) async fn insert_membership(tx: &mut AnyConnection, org_id: &str, user: &User,
-        role: Role, meta: &AuditMeta, now: OffsetDateTime) -> StoreResult<()>
-    {
-        sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1,$2,$3,$4)")
-            .bind(org_id)
-            .bind(&user.id)
-            .bind(role.key())
-            .bind(unix_millis(now))
-            .execute(&mut *tx)
-            .await?;
+    pub(super) async fn insert_membership(
+        tx: &mut AnyConnection,
+        org_id: &str,
+        user: &User,
+        role: Role,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1,$2,$3,$4)",
+        )
+        .bind(org_id)
+        .bind(&user.id)
+        .bind(role.key())
+        .bind(unix_millis(now))
+        .execute(&mut *tx)
+        .await?;
         let added = EventDraft {
             actor: meta.actor.clone(),
             action: "member.added".into(),
-            target: Target { kind: "member".into(), id: Some(user.id.clone()), label: Some(user.email.clone()) },
+            target: Target {
+                kind: "member".into(),
+                id: Some(user.id.clone()),
+                label: Some(user.email.clone()),
+            },
             changes: before_after(serde_json::Value::Null, json!({"role": role.key()})),
             context: meta.context.clone(),
             outcome: Outcome::Success,
@@ -124,9 +160,13 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn rename_org_impl(&self, org_id: &str, name: &str, meta: &AuditMeta,
-        now: OffsetDateTime) -> StoreResult<Org>
-    {
+    pub(super) async fn rename_org_impl(
+        &self,
+        org_id: &str,
+        name: &str,
+        meta: &AuditMeta,
+        now: OffsetDateTime,
+    ) -> StoreResult<Org> {
         let mut tx = self.begin().await?;
         let before = self.lock_org(&mut tx, org_id).await?;
         sqlx::query("UPDATE orgs SET name = $1 WHERE id = $2")
@@ -137,7 +177,11 @@ impl SqlStore {
         let draft = EventDraft {
             actor: meta.actor.clone(),
             action: "org_settings.updated".into(),
-            target: Target { kind: "org".into(), id: Some(org_id.to_string()), label: Some(name.to_string()) },
+            target: Target {
+                kind: "org".into(),
+                id: Some(org_id.to_string()),
+                label: Some(name.to_string()),
+            },
             changes: before_after(json!({"name": before.name}), json!({"name": name})),
             context: meta.context.clone(),
             outcome: Outcome::Success,
@@ -147,7 +191,11 @@ impl SqlStore {
         tx.commit().await?;
         let version = change.version;
         self.changed(change);
-        Ok(Org { id: before.id, name: name.to_string(), version })
+        Ok(Org {
+            id: before.id,
+            name: name.to_string(),
+            version,
+        })
     }
 }
 

@@ -10,7 +10,12 @@ use teamgate_store::{AuditFilter, Denied, SqlStore, Store};
 use super::{account, each_database, meta_for, now};
 
 /// Walks newest first, `limit` at a time, as the API's cursor does.
-async fn walk_newest_first(store: &SqlStore, org: &str, filter: &AuditFilter, limit: u32) -> Vec<AuditEvent> {
+async fn walk_newest_first(
+    store: &SqlStore,
+    org: &str,
+    filter: &AuditFilter,
+    limit: u32,
+) -> Vec<AuditEvent> {
     let mut all = Vec::new();
     let mut before = None;
     loop {
@@ -27,7 +32,12 @@ async fn walk_newest_first(store: &SqlStore, org: &str, filter: &AuditFilter, li
 }
 
 /// Walks oldest first, `limit` at a time, as export does.
-async fn walk_oldest_first(store: &SqlStore, org: &str, filter: &AuditFilter, limit: u32) -> Vec<AuditEvent> {
+async fn walk_oldest_first(
+    store: &SqlStore,
+    org: &str,
+    filter: &AuditFilter,
+    limit: u32,
+) -> Vec<AuditEvent> {
     let mut all = Vec::new();
     let mut after = 0;
     loop {
@@ -46,18 +56,27 @@ fn seqs(events: &[AuditEvent]) -> Vec<i64> {
 #[tokio::test]
 async fn paging_a_log_written_in_one_millisecond_returns_each_event_exactly_once() {
     each_database(|db, store| async move {
-        let (ada, org) = store.bootstrap(account("ada@x.test"), "Acme", now()).await.unwrap();
+        let (ada, org) = store
+            .bootstrap(account("ada@x.test"), "Acme", now())
+            .await
+            .unwrap();
         // The clock never moves: every event below carries the same millisecond.
         for i in 0..120 {
             if i % 3 == 0 {
-                store.rename_org(&org.id, &format!("Acme {i}"), &meta_for(&ada), now()).await.unwrap();
+                store
+                    .rename_org(&org.id, &format!("Acme {i}"), &meta_for(&ada), now())
+                    .await
+                    .unwrap();
             } else {
                 let denied = Denied {
                     route: format!("GET /api/v1/orgs/{{org}}/thing-{i}"),
                     code: "forbidden".into(),
                     missing_permission: Some("roles:view".into()),
                 };
-                store.record_denied(&org.id, denied, &meta_for(&ada), now()).await.unwrap();
+                store
+                    .record_denied(&org.id, denied, &meta_for(&ada), now())
+                    .await
+                    .unwrap();
             }
         }
         let total = store.audit_count(&org.id).await.unwrap() as i64;
@@ -66,9 +85,19 @@ async fn paging_a_log_written_in_one_millisecond_returns_each_event_exactly_once
         let everything = AuditFilter::default();
         for limit in [1, 7, 50, 200] {
             let newest = walk_newest_first(&store, &org.id, &everything, limit).await;
-            assert_eq!(seqs(&newest), (1..=total).rev().collect::<Vec<_>>(), "{}: newest first by {limit}", db.label);
+            assert_eq!(
+                seqs(&newest),
+                (1..=total).rev().collect::<Vec<_>>(),
+                "{}: newest first by {limit}",
+                db.label
+            );
             let oldest = walk_oldest_first(&store, &org.id, &everything, limit).await;
-            assert_eq!(seqs(&oldest), (1..=total).collect::<Vec<_>>(), "{}: oldest first by {limit}", db.label);
+            assert_eq!(
+                seqs(&oldest),
+                (1..=total).collect::<Vec<_>>(),
+                "{}: oldest first by {limit}",
+                db.label
+            );
         }
 
         // The same holds under a filter, including a time range of that one millisecond.
@@ -83,12 +112,31 @@ async fn paging_a_log_written_in_one_millisecond_returns_each_event_exactly_once
         let unique: BTreeSet<i64> = seqs(&walked).into_iter().collect();
         assert_eq!(walked.len(), 80, "{}", db.label);
         assert_eq!(unique.len(), 80, "{}: no repeats", db.label);
-        assert!(walked.iter().all(|e| e.action == "access.denied"), "{}", db.label);
-        assert!(walked.windows(2).all(|w| w[0].seq > w[1].seq), "{}: newest first", db.label);
+        assert!(
+            walked.iter().all(|e| e.action == "access.denied"),
+            "{}",
+            db.label
+        );
+        assert!(
+            walked.windows(2).all(|w| w[0].seq > w[1].seq),
+            "{}: newest first",
+            db.label
+        );
 
         // Outside that millisecond there is nothing.
-        let later = AuditFilter { since_ms: Some(ms + 1), ..Default::default() };
-        assert!(store.audit_page(&org.id, &later, None, 50).await.unwrap().is_empty(), "{}", db.label);
+        let later = AuditFilter {
+            since_ms: Some(ms + 1),
+            ..Default::default()
+        };
+        assert!(
+            store
+                .audit_page(&org.id, &later, None, 50)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            db.label
+        );
     })
     .await;
 }
@@ -96,14 +144,40 @@ async fn paging_a_log_written_in_one_millisecond_returns_each_event_exactly_once
 #[tokio::test]
 async fn one_event_is_found_by_id_only_in_its_own_organisation() {
     each_database(|db, store| async move {
-        let (ada, acme) = store.bootstrap(account("ada@x.test"), "Acme", now()).await.unwrap();
-        let globex = store.create_org(&ada, "Globex", &meta_for(&ada), now()).await.unwrap();
-        let event = store.audit_page(&acme.id, &AuditFilter::default(), None, 1).await.unwrap().remove(0);
+        let (ada, acme) = store
+            .bootstrap(account("ada@x.test"), "Acme", now())
+            .await
+            .unwrap();
+        let globex = store
+            .create_org(&ada, "Globex", &meta_for(&ada), now())
+            .await
+            .unwrap();
+        let event = store
+            .audit_page(&acme.id, &AuditFilter::default(), None, 1)
+            .await
+            .unwrap()
+            .remove(0);
 
         let found = store.audit_event(&acme.id, &event.id).await.unwrap();
         assert_eq!(found.as_ref(), Some(&event), "{}", db.label);
-        assert!(store.audit_event(&globex.id, &event.id).await.unwrap().is_none(), "{}", db.label);
-        assert!(store.audit_event(&acme.id, "not-an-id").await.unwrap().is_none(), "{}", db.label);
+        assert!(
+            store
+                .audit_event(&globex.id, &event.id)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            db.label
+        );
+        assert!(
+            store
+                .audit_event(&acme.id, "not-an-id")
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            db.label
+        );
     })
     .await;
 }

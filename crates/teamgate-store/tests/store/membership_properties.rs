@@ -22,10 +22,21 @@ use crate::{account, now};
 
 #[derive(Debug, Clone)]
 enum Op {
-    ChangeRole { actor: usize, target: usize, role: Role },
-    Remove { actor: usize, target: usize },
-    Leave { member: usize },
-    Add { role: Role },
+    ChangeRole {
+        actor: usize,
+        target: usize,
+        role: Role,
+    },
+    Remove {
+        actor: usize,
+        target: usize,
+    },
+    Leave {
+        member: usize,
+    },
+    Add {
+        role: Role,
+    },
 }
 
 fn role() -> impl Strategy<Value = Role> {
@@ -44,33 +55,64 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn meta(user_id: &str) -> AuditMeta {
     AuditMeta {
-        actor: Actor { kind: ActorType::User, id: Some(user_id.into()), label: None, role: None, on_behalf_of: None },
+        actor: Actor {
+            kind: ActorType::User,
+            id: Some(user_id.into()),
+            label: None,
+            role: None,
+            on_behalf_of: None,
+        },
         context: Context::default(),
     }
 }
 
 /// Runs one op; `Ok` whether it was done or refused as the rules say.
-async fn apply(store: &SqlStore, org: &str, team: &[String], op: &Op, serial: usize) -> Result<(), StoreError> {
+async fn apply(
+    store: &SqlStore,
+    org: &str,
+    team: &[String],
+    op: &Op,
+    serial: usize,
+) -> Result<(), StoreError> {
     let pick = |i: usize| team[i % team.len()].clone();
     let outcome = match op {
-        Op::ChangeRole { actor, target, role } => {
+        Op::ChangeRole {
+            actor,
+            target,
+            role,
+        } => {
             let (actor, target) = (pick(*actor), pick(*target));
-            let acting = Acting::User { user_id: actor.clone() };
-            store.change_role(org, &target, *role, &acting, &meta(&actor), now()).await.map(drop)
+            let acting = Acting::User {
+                user_id: actor.clone(),
+            };
+            store
+                .change_role(org, &target, *role, &acting, &meta(&actor), now())
+                .await
+                .map(drop)
         }
         Op::Remove { actor, target } => {
             let (actor, target) = (pick(*actor), pick(*target));
-            let acting = Acting::User { user_id: actor.clone() };
-            store.remove_member(org, &target, &acting, &meta(&actor), now()).await
+            let acting = Acting::User {
+                user_id: actor.clone(),
+            };
+            store
+                .remove_member(org, &target, &acting, &meta(&actor), now())
+                .await
         }
         Op::Leave { member } => {
             let member = pick(*member);
             store.leave(org, &member, &meta(&member), now()).await
         }
         Op::Add { role } => {
-            let system = AuditMeta { actor: Actor::system(), context: Context::default() };
+            let system = AuditMeta {
+                actor: Actor::system(),
+                context: Context::default(),
+            };
             let email = format!("m{serial}@x.test");
-            store.add_member(org, account(&email), *role, &system, now()).await.map(drop)
+            store
+                .add_member(org, account(&email), *role, &system, now())
+                .await
+                .map(drop)
         }
     };
     match outcome {
@@ -81,8 +123,14 @@ async fn apply(store: &SqlStore, org: &str, team: &[String], op: &Op, serial: us
 
 /// Replays the membership events in order and returns the team they describe.
 async fn replay(store: &SqlStore, org: &str) -> Result<BTreeMap<String, Role>, String> {
-    let filter = AuditFilter { action: Some("member.".into()), ..Default::default() };
-    let events = store.audit_batch(org, &filter, 0, 1_000_000).await.map_err(|e| e.to_string())?;
+    let filter = AuditFilter {
+        action: Some("member.".into()),
+        ..Default::default()
+    };
+    let events = store
+        .audit_batch(org, &filter, 0, 1_000_000)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut team = BTreeMap::new();
     let role_of = |v: &serde_json::Value| v["role"].as_str().and_then(|r| r.parse::<Role>().ok());
     for e in &events {
@@ -93,14 +141,23 @@ async fn replay(store: &SqlStore, org: &str) -> Result<BTreeMap<String, Role>, S
                 if before.is_some() {
                     return Err(format!("seq {}: {target} added twice", e.seq));
                 }
-                team.insert(target, role_of(&e.changes.after).ok_or("added without a role")?);
+                team.insert(
+                    target,
+                    role_of(&e.changes.after).ok_or("added without a role")?,
+                );
             }
             "member.role_changed" | "member.removed" | "member.left" => {
                 if before.is_none() || before != role_of(&e.changes.before) {
-                    return Err(format!("seq {}: {} of {target} from {:?}, who was {before:?}", e.seq, e.action, e.changes.before));
+                    return Err(format!(
+                        "seq {}: {} of {target} from {:?}, who was {before:?}",
+                        e.seq, e.action, e.changes.before
+                    ));
                 }
                 if e.action == "member.role_changed" {
-                    team.insert(target, role_of(&e.changes.after).ok_or("changed to no role")?);
+                    team.insert(
+                        target,
+                        role_of(&e.changes.after).ok_or("changed to no role")?,
+                    );
                 } else {
                     team.remove(&target);
                 }
@@ -108,7 +165,10 @@ async fn replay(store: &SqlStore, org: &str) -> Result<BTreeMap<String, Role>, S
             _ => continue,
         }
         if !team.values().any(|r| *r == Role::Admin) {
-            return Err(format!("seq {}: {} left the organisation without an admin", e.seq, e.action));
+            return Err(format!(
+                "seq {}: {} left the organisation without an admin",
+                e.seq, e.action
+            ));
         }
     }
     Ok(team)
@@ -116,8 +176,13 @@ async fn replay(store: &SqlStore, org: &str) -> Result<BTreeMap<String, Role>, S
 
 async fn run(batches: Vec<Vec<Op>>) -> Result<(), String> {
     for db in fresh_databases().await {
-        let store = SqlStore::connect(&db.url).await.map_err(|e| e.to_string())?;
-        let (admin, org) = store.bootstrap(account("ada@x.test"), "Acme", now()).await.map_err(|e| e.to_string())?;
+        let store = SqlStore::connect(&db.url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (admin, org) = store
+            .bootstrap(account("ada@x.test"), "Acme", now())
+            .await
+            .map_err(|e| e.to_string())?;
         let mut serial = 0;
         for batch in &batches {
             let team: Vec<String> = store
@@ -136,7 +201,9 @@ async fn run(batches: Vec<Vec<Op>>) -> Result<(), String> {
             }
         }
 
-        let replayed = replay(&store, &org.id).await.map_err(|e| format!("{}: {e}", db.label))?;
+        let replayed = replay(&store, &org.id)
+            .await
+            .map_err(|e| format!("{}: {e}", db.label))?;
         let held: BTreeMap<String, Role> = store
             .list_members(&org.id, None, 200)
             .await
@@ -145,11 +212,20 @@ async fn run(batches: Vec<Vec<Op>>) -> Result<(), String> {
             .map(|(m, _)| (m.user_id, m.role))
             .collect();
         if replayed != held {
-            return Err(format!("{}: the log says {replayed:?}, the team is {held:?}", db.label));
+            return Err(format!(
+                "{}: the log says {replayed:?}, the team is {held:?}",
+                db.label
+            ));
         }
-        let report = store.verify_chain(&org.id, &|_| {}).await.map_err(|e| e.to_string())?;
+        let report = store
+            .verify_chain(&org.id, &|_| {})
+            .await
+            .map_err(|e| e.to_string())?;
         if !report.ok {
-            return Err(format!("{}: chain broken: {:?}", db.label, report.first_bad_event));
+            return Err(format!(
+                "{}: chain broken: {:?}",
+                db.label, report.first_bad_event
+            ));
         }
         let _ = admin;
         store.close().await;

@@ -30,9 +30,18 @@ impl Drop for Replica {
 
 fn start_replica(database_url: &str, name: &str) -> Replica {
     let mut child = Command::new(env!("CARGO_BIN_EXE_teamgate"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", database_url])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
         .env("TEAMGATE_LOG", "warn")
-        .env("TEAMGATE_DATA_DIR", std::env::temp_dir().join(format!("teamgate-replica-{name}")))
+        .env(
+            "TEAMGATE_DATA_DIR",
+            std::env::temp_dir().join(format!("teamgate-replica-{name}")),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -40,7 +49,10 @@ fn start_replica(database_url: &str, name: &str) -> Replica {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let base = loop {
-        let line = lines.next().expect("teamgate exited before listening").expect("read stdout");
+        let line = lines
+            .next()
+            .expect("teamgate exited before listening")
+            .expect("read stdout");
         if let Some(addr) = line.strip_prefix("teamgate listening on ") {
             break addr.trim().to_string();
         }
@@ -49,7 +61,10 @@ fn start_replica(database_url: &str, name: &str) -> Replica {
 }
 
 async fn client_signed_in(base: &str, email: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let res = client
         .post(format!("{base}/api/v1/session"))
         .json(&serde_json::json!({"email": email, "password": PASSWORD}))
@@ -64,11 +79,27 @@ async fn client_signed_in(base: &str, email: &str) -> reqwest::Client {
 async fn seed(url: &str) -> (String, String) {
     let store = SqlStore::connect(url).await.expect("connect");
     let hash = teamgate_http::auth::password::hash_password_blocking(PASSWORD).unwrap();
-    let account = |email: &str| NewAccount { email: email.into(), name: email.into(), password_hash: hash.clone() };
-    let (_, org) = store.bootstrap(account("admin@x.test"), "Acme", SystemClock.now()).await.unwrap();
-    let meta = AuditMeta { actor: Actor::system(), context: Context::default() };
+    let account = |email: &str| NewAccount {
+        email: email.into(),
+        name: email.into(),
+        password_hash: hash.clone(),
+    };
+    let (_, org) = store
+        .bootstrap(account("admin@x.test"), "Acme", SystemClock.now())
+        .await
+        .unwrap();
+    let meta = AuditMeta {
+        actor: Actor::system(),
+        context: Context::default(),
+    };
     let manager = store
-        .add_member(&org.id, account("manager@x.test"), Role::Manager, &meta, SystemClock.now())
+        .add_member(
+            &org.id,
+            account("manager@x.test"),
+            Role::Manager,
+            &meta,
+            SystemClock.now(),
+        )
         .await
         .unwrap();
     store.close().await;
@@ -81,7 +112,9 @@ async fn status(client: &reqwest::Client, url: String) -> u16 {
 
 #[tokio::test]
 async fn a_role_change_through_one_replica_is_obeyed_by_the_other() {
-    let Some(db) = fresh_postgres().await else { return };
+    let Some(db) = fresh_postgres().await else {
+        return;
+    };
     let (org, manager) = seed(&db.url).await;
     let a = start_replica(&db.url, "a");
     let b = start_replica(&db.url, "b");
@@ -112,7 +145,10 @@ async fn a_role_change_through_one_replica_is_obeyed_by_the_other() {
             break;
         }
         assert_eq!(code, 200);
-        assert!(changed.elapsed() < Duration::from_secs(5), "replica B still allows after 5 s");
+        assert!(
+            changed.elapsed() < Duration::from_secs(5),
+            "replica B still allows after 5 s"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let perms: serde_json::Value = manager_b
@@ -182,7 +218,9 @@ async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn a_replica_that_loses_its_listener_serves_no_stale_decision() {
-    let Some(db) = fresh_postgres().await else { return };
+    let Some(db) = fresh_postgres().await else {
+        return;
+    };
     let (org, manager) = seed(&db.url).await;
     let admin_url = std::env::var("TEAMGATE_TEST_DATABASE_URL").unwrap();
     let gate = forwarder("127.0.0.1:5432").await;
@@ -191,43 +229,85 @@ async fn a_replica_that_loses_its_listener_serves_no_stale_decision() {
     let app = format!("teamgate-b-{}", uuid::Uuid::new_v4().simple());
     let listen_url = format!(
         "{}&application_name={app}",
-        db.url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", gate.port), 1)
+        db.url
+            .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", gate.port), 1)
     );
     let a = SqlStore::connect(&db.url).await.unwrap();
-    let b = SqlStore::connect_with_listen_url(&db.url, Some(&listen_url)).await.unwrap();
+    let b = SqlStore::connect_with_listen_url(&db.url, Some(&listen_url))
+        .await
+        .unwrap();
     assert!(b.cache().is_trusted(), "B listens, so it trusts its cache");
-    let meta = AuditMeta { actor: Actor::system(), context: Context::default() };
+    let meta = AuditMeta {
+        actor: Actor::system(),
+        context: Context::default(),
+    };
     let admin = a.user_by_email("admin@x.test").await.unwrap().unwrap().user;
-    let acting = teamgate_store::Acting::User { user_id: admin.id.clone() };
+    let acting = teamgate_store::Acting::User {
+        user_id: admin.id.clone(),
+    };
 
     // Warm B's cache: the manager is a manager.
-    assert_eq!(b.membership(&org, &manager).await.unwrap().unwrap().role, Role::Manager);
-    assert_eq!(b.cache().role(&org, &manager), Some(Role::Manager), "B's cache is warm");
+    assert_eq!(
+        b.membership(&org, &manager).await.unwrap().unwrap().role,
+        Role::Manager
+    );
+    assert_eq!(
+        b.cache().role(&org, &manager),
+        Some(Role::Manager),
+        "B's cache is warm"
+    );
 
     // Cut B's listener and keep it from reconnecting.
     gate.open.store(false, std::sync::atomic::Ordering::SeqCst);
-    assert!(kill_listeners(&admin_url, &app).await >= 1, "no listener of B to terminate");
-    wait_until("B notices it can no longer hear changes", || !b.cache().is_trusted()).await;
+    assert!(
+        kill_listeners(&admin_url, &app).await >= 1,
+        "no listener of B to terminate"
+    );
+    wait_until("B notices it can no longer hear changes", || {
+        !b.cache().is_trusted()
+    })
+    .await;
 
     // A change B cannot hear about...
-    a.change_role(&org, &manager, Role::Staff, &acting, &meta, SystemClock.now()).await.unwrap();
+    a.change_role(
+        &org,
+        &manager,
+        Role::Staff,
+        &acting,
+        &meta,
+        SystemClock.now(),
+    )
+    .await
+    .unwrap();
     // ...is still obeyed by B, which answers from the database, not its cache.
     for _ in 0..3 {
-        assert_eq!(b.membership(&org, &manager).await.unwrap().unwrap().role, Role::Staff);
+        assert_eq!(
+            b.membership(&org, &manager).await.unwrap().unwrap().role,
+            Role::Staff
+        );
     }
-    assert_eq!(b.cache().role(&org, &manager), None, "an untrusted cache answers nothing");
+    assert_eq!(
+        b.cache().role(&org, &manager),
+        None,
+        "an untrusted cache answers nothing"
+    );
 
     // Once it can listen again it trusts a freshly emptied cache.
     gate.open.store(true, std::sync::atomic::Ordering::SeqCst);
     wait_until("B listens again", || b.cache().is_trusted()).await;
-    assert_eq!(b.membership(&org, &manager).await.unwrap().unwrap().role, Role::Staff);
+    assert_eq!(
+        b.membership(&org, &manager).await.unwrap().unwrap().role,
+        Role::Staff
+    );
     a.close().await;
     b.close().await;
 }
 
 #[tokio::test]
 async fn signing_out_through_one_replica_ends_the_session_on_the_other() {
-    let Some(db) = fresh_postgres().await else { return };
+    let Some(db) = fresh_postgres().await else {
+        return;
+    };
     let (org, _) = seed(&db.url).await;
     let a = start_replica(&db.url, "sign-out-a");
     let b = start_replica(&db.url, "sign-out-b");
@@ -239,11 +319,22 @@ async fn signing_out_through_one_replica_ends_the_session_on_the_other() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), 200);
-    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
 
     let on_b = format!("{}/api/v1/orgs/{org}/me/permissions", b.base);
     for _ in 0..3 {
-        let warm = http.get(&on_b).header("cookie", &cookie).send().await.unwrap();
+        let warm = http
+            .get(&on_b)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(warm.status(), 200, "B knows the session, and caches it");
     }
     let out = http
@@ -256,12 +347,22 @@ async fn signing_out_through_one_replica_ends_the_session_on_the_other() {
     assert_eq!(out.status(), 204);
     let ended = Instant::now();
     loop {
-        let code = http.get(&on_b).header("cookie", &cookie).send().await.unwrap().status().as_u16();
+        let code = http
+            .get(&on_b)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         if code == 401 {
             break;
         }
         assert_eq!(code, 200);
-        assert!(ended.elapsed() < Duration::from_secs(5), "B still accepts a signed-out session after 5 s");
+        assert!(
+            ended.elapsed() < Duration::from_secs(5),
+            "B still accepts a signed-out session after 5 s"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

@@ -13,7 +13,10 @@ use crate::helpers::each_database;
 
 /// Runs the outside verifier on `jsonl`; its exit code and what it printed.
 fn outside_verifier(jsonl: &str) -> (i32, String) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/verify_audit_chain.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/verify_audit_chain.py"
+    );
     let mut child = Command::new("python3")
         .arg(script)
         .stdin(Stdio::piped())
@@ -21,9 +24,18 @@ fn outside_verifier(jsonl: &str) -> (i32, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("python3 runs (the outside verifier needs it)");
-    child.stdin.take().expect("stdin").write_all(jsonl.as_bytes()).expect("the export is written");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(jsonl.as_bytes())
+        .expect("the export is written");
     let out = child.wait_with_output().expect("the verifier finishes");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -57,13 +69,18 @@ async fn an_outside_script_recomputes_every_hash_of_the_json_lines_export() {
         assert!(said.contains(&format!("{} events", lines.len())), "{said}");
 
         // One changed value in the event with seq 5 is named.
-        let changed = altered(&lines, 4, |e| e["target"]["label"] = "mallory@x.test".into());
+        let changed = altered(&lines, 4, |e| {
+            e["target"]["label"] = "mallory@x.test".into()
+        });
         let (code, said) = outside_verifier(&changed);
         assert_eq!(code, 1, "{said}");
         assert!(said.contains("seq 5 ") && said.contains("hash"), "{said}");
 
         // A forged event whose own hash was recomputed breaks the next link.
-        let agent = lines.iter().position(|l| l.contains("\"chat_agent.created\"")).unwrap();
+        let agent = lines
+            .iter()
+            .position(|l| l.contains("\"chat_agent.created\""))
+            .unwrap();
         let forged = altered(&lines, agent, |e| {
             e["changes"]["after"]["config"]["ratio"] = 2.5.into();
             let event: AuditEvent = serde_json::from_value(e.clone()).unwrap();
@@ -71,7 +88,10 @@ async fn an_outside_script_recomputes_every_hash_of_the_json_lines_export() {
         });
         let (code, said) = outside_verifier(&forged);
         assert_eq!(code, 1, "{said}");
-        assert!(said.contains(&format!("seq {} ", agent + 2)) && said.contains("prev_hash"), "{said}");
+        assert!(
+            said.contains(&format!("seq {} ", agent + 2)) && said.contains("prev_hash"),
+            "{said}"
+        );
 
         // A missing line is named by the seq that should have come.
         let mut gap: Vec<&str> = lines.clone();
@@ -91,24 +111,35 @@ async fn verify_reports_an_intact_chain_and_names_an_event_altered_behind_teamga
         let count = app.audit_count(org).await;
         let report = log.admin.get(&audit_url(org, "/verify")).await;
         report.expect_status(200);
-        assert_eq!(report.json(), serde_json::json!({"ok": true, "events_checked": count, "first_bad_event": null}));
+        assert_eq!(
+            report.json(),
+            serde_json::json!({"ok": true, "events_checked": count, "first_bad_event": null})
+        );
 
         let disable = if app.db == "postgres" {
             "ALTER TABLE audit_events DISABLE TRIGGER USER"
         } else {
             "DROP TRIGGER audit_events_no_update"
         };
-        sqlx::query(disable).execute(app.store.pool()).await.unwrap();
-        sqlx::query("UPDATE audit_events SET target_label = 'mallory@x.test' WHERE org_id = $1 AND seq = 4")
-            .bind(org)
+        sqlx::query(disable)
             .execute(app.store.pool())
             .await
             .unwrap();
+        sqlx::query(
+            "UPDATE audit_events SET target_label = 'mallory@x.test' WHERE org_id = $1 AND seq = 4",
+        )
+        .bind(org)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
         let report = log.admin.get(&audit_url(org, "/verify")).await.json();
         assert_eq!(report["ok"], false);
         assert_eq!(report["events_checked"], 3);
         assert_eq!(report["first_bad_event"]["seq"], 4);
-        assert!(report["first_bad_event"]["id"].is_string() && report["first_bad_event"]["problem"].is_string());
+        assert!(
+            report["first_bad_event"]["id"].is_string()
+                && report["first_bad_event"]["problem"].is_string()
+        );
 
         // The outside script, fed the export of the altered table, agrees.
         let jsonl = export(&log.admin, org, "?format=jsonl").await.body;

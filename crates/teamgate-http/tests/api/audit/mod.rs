@@ -29,17 +29,25 @@ pub async fn search(client: &Client, org: &str, query: &str) -> Answer {
 }
 
 pub async fn export(client: &Client, org: &str, query: &str) -> Answer {
-    client.get(&audit_url(org, &format!("/export{query}"))).await
+    client
+        .get(&audit_url(org, &format!("/export{query}")))
+        .await
 }
 
 /// The `items` of a page.
 pub fn items(answer: &Answer) -> Vec<Value> {
     answer.expect_status(200);
-    answer.json()["items"].as_array().cloned().unwrap_or_else(|| panic!("no items: {}", answer.body))
+    answer.json()["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("no items: {}", answer.body))
 }
 
 pub fn actions(events: &[Value]) -> Vec<String> {
-    events.iter().map(|e| e["action"].as_str().unwrap_or_default().to_string()).collect()
+    events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 /// What [`busy_log`] made.
@@ -61,11 +69,19 @@ pub async fn busy_log(app: &TestApp) -> BusyLog {
     let admin = app.signed_in("ada@x.test").await;
 
     admin
-        .send(Method::PATCH, &format!("/api/v1/orgs/{org}/members/{}", staff.id), Some(json!({"role": "manager"})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{org}/members/{}", staff.id),
+            Some(json!({"role": "manager"})),
+        )
         .await
         .expect_status(200);
     admin
-        .send(Method::POST, &format!("/api/v1/orgs/{org}/invites"), Some(json!({"email": "carl@x.test", "role": "viewer"})))
+        .send(
+            Method::POST,
+            &format!("/api/v1/orgs/{org}/invites"),
+            Some(json!({"email": "carl@x.test", "role": "viewer"})),
+        )
         .await
         .expect_status(201);
     let config = json!({
@@ -77,18 +93,31 @@ pub async fn busy_log(app: &TestApp) -> BusyLog {
         "é": 1, "ﬁ": 2, "😀": 3, "\u{7f}": "del", "line\u{2028}sep": "ok",
     });
     admin
-        .send(Method::POST, &format!("/api/v1/orgs/{org}/chat-agents"),
-            Some(json!({"name": "Ünïcode ☃ 😀 \"agent\"", "config": config})))
+        .send(
+            Method::POST,
+            &format!("/api/v1/orgs/{org}/chat-agents"),
+            Some(json!({"name": "Ünïcode ☃ 😀 \"agent\"", "config": config})),
+        )
         .await
         .expect_status(201);
     let key = admin
-        .send(Method::POST, &format!("/api/v1/orgs/{org}/api-keys"), Some(json!({"name": HOSTILE_NAME, "role": "manager"})))
+        .send(
+            Method::POST,
+            &format!("/api/v1/orgs/{org}/api-keys"),
+            Some(json!({"name": HOSTILE_NAME, "role": "manager"})),
+        )
         .await;
     key.expect_status(201);
-    let key = key.json()["key"].as_str().expect("the key's secret").to_string();
+    let key = key.json()["key"]
+        .as_str()
+        .expect("the key's secret")
+        .to_string();
 
     // The key acts with a hostile user agent, on an agent with a hostile name.
-    let raw = reqwest::Client::builder().no_proxy().build().expect("a reqwest client");
+    let raw = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a reqwest client");
     let made = raw
         .post(format!("{}/api/v1/orgs/{org}/voice-agents", app.address))
         .bearer_auth(&key)
@@ -100,11 +129,20 @@ pub async fn busy_log(app: &TestApp) -> BusyLog {
     assert_eq!(made.status().as_u16(), 201);
 
     admin
-        .send(Method::PATCH, &format!("/api/v1/orgs/{org}/settings"), Some(json!({"name": "Acme Ltd"})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{org}/settings"),
+            Some(json!({"name": "Acme Ltd"})),
+        )
         .await
         .expect_status(200);
     let refused = app.signed_in(&viewer.email).await;
     refused.roles(org).await.problem(403, "forbidden");
 
-    BusyLog { admin, staff, viewer, key }
+    BusyLog {
+        admin,
+        staff,
+        viewer,
+        key,
+    }
 }
