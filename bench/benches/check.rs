@@ -12,13 +12,25 @@ fn check(c: &mut Criterion) {
     let allowed = Permission::of("inbox", "reply");
     let denied = Permission::of("billing", "edit");
     c.bench_function("check allowed (warm cache)", |b| {
-        b.iter(|| cache.permissions(black_box(&org), black_box(&user)).is_some_and(|p| p.contains(black_box(allowed))))
+        b.iter(|| {
+            cache
+                .permissions(black_box(&org), black_box(&user))
+                .is_some_and(|p| p.contains(black_box(allowed)))
+        })
     });
     c.bench_function("check denied (warm cache)", |b| {
-        b.iter(|| cache.permissions(black_box(&org), black_box(&user)).is_some_and(|p| p.contains(black_box(denied))))
+        b.iter(|| {
+            cache
+                .permissions(black_box(&org), black_box(&user))
+                .is_some_and(|p| p.contains(black_box(denied)))
+        })
     });
     c.bench_function("whole permission set for the console (warm cache)", |b| {
-        b.iter(|| cache.permissions(black_box(&org), black_box(&user)).map(|p| p.bits()))
+        b.iter(|| {
+            cache
+                .permissions(black_box(&org), black_box(&user))
+                .map(|p| p.bits())
+        })
     });
 }
 

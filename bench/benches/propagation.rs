@@ -13,7 +13,10 @@ use teamgate_store::{Acting, AuditMeta, NewAccount, SqlStore, Store};
 const CHANGES: usize = 200;
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(run());
 }
 
@@ -24,24 +27,59 @@ async fn run() {
     };
     let a = SqlStore::connect(&db.url).await.expect("replica A");
     let b = SqlStore::connect(&db.url).await.expect("replica B");
-    let account = |email: &str| NewAccount { email: email.into(), name: email.into(), password_hash: "x".into() };
-    let (admin, org) = a.bootstrap(account("admin@x.test"), "Bench", SystemClock.now()).await.expect("org");
-    let meta = AuditMeta { actor: Actor::system(), context: Context::default() };
-    let member = a.add_member(&org.id, account("m@x.test"), Role::Manager, &meta, SystemClock.now()).await.expect("member");
-    let acting = Acting::User { user_id: admin.id.clone() };
+    let account = |email: &str| NewAccount {
+        email: email.into(),
+        name: email.into(),
+        password_hash: "x".into(),
+    };
+    let (admin, org) = a
+        .bootstrap(account("admin@x.test"), "Bench", SystemClock.now())
+        .await
+        .expect("org");
+    let meta = AuditMeta {
+        actor: Actor::system(),
+        context: Context::default(),
+    };
+    let member = a
+        .add_member(
+            &org.id,
+            account("m@x.test"),
+            Role::Manager,
+            &meta,
+            SystemClock.now(),
+        )
+        .await
+        .expect("member");
+    let acting = Acting::User {
+        user_id: admin.id.clone(),
+    };
 
     let mut samples = Vec::with_capacity(CHANGES);
     for i in 0..CHANGES {
-        let next = if i % 2 == 0 { Role::Staff } else { Role::Manager };
+        let next = if i % 2 == 0 {
+            Role::Staff
+        } else {
+            Role::Manager
+        };
         // B's cache is warm with the old role before each change.
         b.membership(&org.id, &member.id).await.expect("read");
-        a.change_role(&org.id, &member.id, next, &acting, &meta, SystemClock.now()).await.expect("change");
+        a.change_role(&org.id, &member.id, next, &acting, &meta, SystemClock.now())
+            .await
+            .expect("change");
         let done = Instant::now();
         loop {
-            if b.membership(&org.id, &member.id).await.expect("read").map(|m| m.role) == Some(next) {
+            if b.membership(&org.id, &member.id)
+                .await
+                .expect("read")
+                .map(|m| m.role)
+                == Some(next)
+            {
                 break;
             }
-            assert!(done.elapsed() < Duration::from_secs(5), "replica B never saw change {i}");
+            assert!(
+                done.elapsed() < Duration::from_secs(5),
+                "replica B never saw change {i}"
+            );
             tokio::task::yield_now().await;
         }
         samples.push(done.elapsed());

@@ -20,7 +20,9 @@ mod sqlite;
 pub mod testing;
 
 use async_trait::async_trait;
-use teamgate_core::audit::{Actor, AuditEvent, ChainBreak, Context};
+use teamgate_core::audit::{
+    Actor, AuditEvent, ChainBreak, Changes, Context, EventDraft, Outcome, Target,
+};
 use teamgate_core::Role;
 use time::OffsetDateTime;
 
@@ -41,6 +43,35 @@ pub enum Backend {
 pub struct AuditMeta {
     pub actor: Actor,
     pub context: Context,
+}
+
+impl AuditMeta {
+    /// A successful change by this actor, from this context, to `target`.
+    pub fn success(
+        &self,
+        action: impl Into<String>,
+        target: Target,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> EventDraft {
+        EventDraft {
+            actor: self.actor.clone(),
+            action: action.into(),
+            target,
+            changes: Changes { before, after },
+            context: self.context.clone(),
+            outcome: Outcome::Success,
+        }
+    }
+}
+
+/// The target of an audit event: a kind, an id and a label for people.
+pub fn target(kind: &str, id: &str, label: &str) -> Target {
+    Target {
+        kind: kind.into(),
+        id: Some(id.to_string()),
+        label: Some(label.to_string()),
+    }
 }
 
 #[async_trait]

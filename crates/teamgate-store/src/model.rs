@@ -1,7 +1,6 @@
 //! The rows the store hands out.
 
 use serde::Serialize;
-use serde_json::Value;
 use teamgate_core::Role;
 use time::OffsetDateTime;
 
@@ -98,11 +97,6 @@ pub struct AuditFilter {
     pub target: Option<String>,
     pub since_ms: Option<i64>,
     pub until_ms: Option<i64>,
-}
-
-/// Changes as the audit event shows them.
-pub(crate) fn before_after(before: Value, after: Value) -> teamgate_core::audit::Changes {
-    teamgate_core::audit::Changes { before, after }
 }
 
 /// Who acts on a team change; their permissions are re-read inside the

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use sqlx::Row;
-use teamgate_core::audit::{Actor, ActorType, Context, EventDraft, Outcome, Target};
+use teamgate_core::audit::{Actor, ActorType, Context};
 use teamgate_core::clock::unix_millis;
 use teamgate_core::Role;
 use time::OffsetDateTime;
@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use super::SqlStore;
 use crate::cache::Change;
-use crate::model::before_after;
 use crate::{
     parse_role, AuditMeta, Credentials, NewAccount, NewSession, Org, ProfileChange, StoreError,
     StoreResult, User,
@@ -243,18 +242,16 @@ impl SqlStore {
             self.lock_org(&mut tx, &org_id).await?;
             let mut actor = meta.actor.clone();
             actor.role = Some(role.key().to_string());
-            let draft = EventDraft {
+            let acting_here = AuditMeta {
                 actor,
-                action: "member.profile_updated".into(),
-                target: Target {
-                    kind: "member".into(),
-                    id: Some(user.id.clone()),
-                    label: Some(user.email.clone()),
-                },
-                changes: before_after(before.clone(), after.clone()),
                 context: meta.context.clone(),
-                outcome: Outcome::Success,
             };
+            let draft = acting_here.success(
+                "member.profile_updated",
+                crate::target("member", &user.id, &user.email),
+                before.clone(),
+                after.clone(),
+            );
             Self::append(&mut tx, &org_id, draft, now).await?;
             changes.push(self.bump_version(&mut tx, &org_id, Some(user_id)).await?);
         }

@@ -4,14 +4,13 @@
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use teamgate_core::audit::{EventDraft, Outcome, Target};
+use teamgate_core::audit::EventDraft;
 use teamgate_core::clock::{format_timestamp, from_unix_millis, unix_millis};
 use teamgate_core::rules;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::SqlStore;
-use crate::model::before_after;
 use crate::{
     parse_role, Acting, ApiKey, ApiKeyAuth, AuditMeta, NewApiKey, StoreError, StoreResult,
 };
@@ -209,18 +208,12 @@ fn key_event(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> EventDraft {
-    EventDraft {
-        actor: meta.actor.clone(),
-        action: action.into(),
-        target: Target {
-            kind: "api_key".into(),
-            id: Some(key.id.clone()),
-            label: Some(key.name.clone()),
-        },
-        changes: before_after(before, after),
-        context: meta.context.clone(),
-        outcome: Outcome::Success,
-    }
+    meta.success(
+        action,
+        crate::target("api_key", &key.id, &key.name),
+        before,
+        after,
+    )
 }
 
 fn key_from_row(r: &AnyRow) -> StoreResult<ApiKey> {

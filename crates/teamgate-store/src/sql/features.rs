@@ -6,13 +6,12 @@
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use teamgate_core::audit::{EventDraft, Outcome, Target};
+use teamgate_core::audit::EventDraft;
 use teamgate_core::clock::{format_timestamp, from_unix_millis, unix_millis};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::SqlStore;
-use crate::model::before_after;
 use crate::{
     Agent, AgentKind, AuditMeta, Campaign, NamedConfigChange, NewNamedConfig, RowCursor,
     StoreError, StoreResult,
@@ -36,18 +35,7 @@ pub(super) fn feature_event(
     before: Value,
     after: Value,
 ) -> EventDraft {
-    EventDraft {
-        actor: meta.actor.clone(),
-        action,
-        target: Target {
-            kind: kind.into(),
-            id: Some(id.to_string()),
-            label: Some(label.to_string()),
-        },
-        changes: before_after(before, after),
-        context: meta.context.clone(),
-        outcome: Outcome::Success,
-    }
+    meta.success(action, crate::target(kind, id, label), before, after)
 }
 
 pub(super) fn json_text(value: &Value) -> StoreResult<String> {

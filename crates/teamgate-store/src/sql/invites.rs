@@ -5,7 +5,7 @@
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use teamgate_core::audit::{Actor, ActorType, EventDraft, Outcome, Target};
+use teamgate_core::audit::{Actor, ActorType, EventDraft};
 use teamgate_core::clock::{format_timestamp, from_unix_millis, unix_millis};
 use teamgate_core::rules::{self, RuleViolation};
 use teamgate_core::Role;
@@ -13,7 +13,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::SqlStore;
-use crate::model::before_after;
 use crate::{
     parse_role, Acceptor, Acting, AuditMeta, Invite, InviteToken, InviteView, NewInvite,
     StoreError, StoreResult, User,
@@ -389,18 +388,12 @@ fn invite_event(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> EventDraft {
-    EventDraft {
-        actor: meta.actor.clone(),
-        action: action.into(),
-        target: Target {
-            kind: "invite".into(),
-            id: Some(invite.id.clone()),
-            label: Some(invite.email.clone()),
-        },
-        changes: before_after(before, after),
-        context: meta.context.clone(),
-        outcome: Outcome::Success,
-    }
+    meta.success(
+        action,
+        crate::target("invite", &invite.id, &invite.email),
+        before,
+        after,
+    )
 }
 
 fn invite_from_row(r: &AnyRow) -> StoreResult<Invite> {

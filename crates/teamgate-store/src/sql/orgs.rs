@@ -2,14 +2,12 @@
 
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
-use teamgate_core::audit::{EventDraft, Outcome, Target};
 use teamgate_core::clock::{format_timestamp, from_unix_millis, unix_millis};
 use teamgate_core::Role;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::SqlStore;
-use crate::model::before_after;
 use crate::{parse_role, AuditMeta, Member, NewAccount, Org, OrgMembership, StoreResult, User};
 
 impl SqlStore {
@@ -32,18 +30,12 @@ impl SqlStore {
             .bind(unix_millis(now))
             .execute(&mut *tx)
             .await?;
-        let created = EventDraft {
-            actor: meta.actor.clone(),
-            action: "org.created".into(),
-            target: Target {
-                kind: "org".into(),
-                id: Some(org.id.clone()),
-                label: Some(org.name.clone()),
-            },
-            changes: before_after(serde_json::Value::Null, json!({"name": org.name})),
-            context: meta.context.clone(),
-            outcome: Outcome::Success,
-        };
+        let created = meta.success(
+            "org.created",
+            crate::target("org", &org.id, &org.name),
+            serde_json::Value::Null,
+            json!({"name": org.name}),
+        );
         Self::append(tx, &org.id, created, now).await?;
         Self::insert_membership(tx, &org.id, creator, Role::Admin, meta, now).await?;
         Ok(org)
@@ -144,18 +136,12 @@ impl SqlStore {
         .bind(unix_millis(now))
         .execute(&mut *tx)
         .await?;
-        let added = EventDraft {
-            actor: meta.actor.clone(),
-            action: "member.added".into(),
-            target: Target {
-                kind: "member".into(),
-                id: Some(user.id.clone()),
-                label: Some(user.email.clone()),
-            },
-            changes: before_after(serde_json::Value::Null, json!({"role": role.key()})),
-            context: meta.context.clone(),
-            outcome: Outcome::Success,
-        };
+        let added = meta.success(
+            "member.added",
+            crate::target("member", &user.id, &user.email),
+            serde_json::Value::Null,
+            json!({"role": role.key()}),
+        );
         Self::append(tx, org_id, added, now).await?;
         Ok(())
     }
@@ -174,18 +160,12 @@ impl SqlStore {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        let draft = EventDraft {
-            actor: meta.actor.clone(),
-            action: "org_settings.updated".into(),
-            target: Target {
-                kind: "org".into(),
-                id: Some(org_id.to_string()),
-                label: Some(name.to_string()),
-            },
-            changes: before_after(json!({"name": before.name}), json!({"name": name})),
-            context: meta.context.clone(),
-            outcome: Outcome::Success,
-        };
+        let draft = meta.success(
+            "org_settings.updated",
+            crate::target("org", org_id, name),
+            json!({"name": before.name}),
+            json!({"name": name}),
+        );
         Self::append(&mut tx, org_id, draft, now).await?;
         let change = self.bump_version(&mut tx, org_id, None).await?;
         tx.commit().await?;

@@ -6,14 +6,13 @@
 
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
-use teamgate_core::audit::{EventDraft, Outcome, Target};
+use teamgate_core::audit::EventDraft;
 use teamgate_core::rules::{self, MembershipChange};
 use teamgate_core::{PermissionSet, Role};
 use time::OffsetDateTime;
 
 use super::orgs::member_from_row;
 use super::SqlStore;
-use crate::model::before_after;
 use crate::{parse_role, Acting, AuditMeta, Member, MemberCursor, StoreError, StoreResult};
 
 impl SqlStore {
@@ -243,16 +242,10 @@ fn member_event(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> EventDraft {
-    EventDraft {
-        actor: meta.actor.clone(),
-        action: action.into(),
-        target: Target {
-            kind: "member".into(),
-            id: Some(member.user_id.clone()),
-            label: Some(member.email.clone()),
-        },
-        changes: before_after(before, after),
-        context: meta.context.clone(),
-        outcome: Outcome::Success,
-    }
+    meta.success(
+        action,
+        crate::target("member", &member.user_id, &member.email),
+        before,
+        after,
+    )
 }
