@@ -22,7 +22,7 @@ targets=${FUZZ_TARGETS:-$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | gr
 log=target/fuzz-build.log
 mkdir -p target
 if [[ ${FUZZ_DRIVER:-} != stable ]] && ! command -v cargo-fuzz >/dev/null; then
-    cargo install --locked --quiet cargo-fuzz@0.13 || true
+    cargo install --locked --quiet cargo-fuzz --version '^0.13' || true
 fi
 if [[ ${FUZZ_DRIVER:-} == stable ]] || ! command -v cargo-fuzz >/dev/null \
     || ! cargo fuzz build --sanitizer none >/dev/null 2>"$log"; then
