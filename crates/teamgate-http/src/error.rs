@@ -2,11 +2,12 @@
 //! (RFC 9457) with a stable `code`. Internal detail is logged with the request
 //! id and never shown to the client.
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::json;
 use teamgate_core::rules::RuleViolation;
 use teamgate_core::Permission;
@@ -246,27 +247,55 @@ pub type ApiResult<T> = Result<T, ApiError>;
 ///
 /// Every body of the API is an object: an array or a bare value is refused
 /// before serde sees it, since serde would read `["x", {}]` into a struct
-/// field by field, by position.
+/// field by field, by position. The body is read once; a mismatch names the
+/// field it is in.
 pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
-            Ok(axum::Json(value)) => value,
-            Err(rejection) => return Err(ApiError::Invalid(describe_rejection(rejection))),
-        };
-        if !value.is_object() {
+        if !is_json(req.headers()) {
+            return Err(ApiError::invalid(
+                "send a JSON body with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::Invalid(e.body_text()))?;
+        if let Err(e) = serde_json::from_slice::<IgnoredAny>(&bytes) {
+            return Err(ApiError::Invalid(format!(
+                "the body is not valid JSON: {e}"
+            )));
+        }
+        // Valid JSON whose first token is `{` is an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(ApiError::invalid("the body must be a JSON object"));
         }
-        // Read again from bytes so a mismatch names the field it is in.
-        let bytes = serde_json::to_vec(&value).map_err(|e| ApiError::Internal(e.to_string()))?;
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(body)) => Ok(Body(body)),
             Err(rejection) => Err(ApiError::Invalid(describe_rejection(rejection))),
         }
     }
+}
+
+/// `application/json` or `application/…+json`, parameters allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5
+                && subtype.is_char_boundary(subtype.len() - 5)
+                && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
 }
 
 fn describe_rejection(r: JsonRejection) -> String {

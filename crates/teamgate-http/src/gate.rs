@@ -3,11 +3,12 @@
 //! permission (403, recorded as `access.denied`). A route cannot be mounted
 //! without declaring its [`Gate`] (see [`crate::routes`]).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::RequestPartsExt;
@@ -56,31 +57,48 @@ impl RouteDecl {
     }
 }
 
-/// Where the request came from, for audit events.
+/// Where the request came from, for audit events. Kept as it arrived and
+/// turned into text only when an event is written.
 #[derive(Debug, Clone, Default)]
-pub struct RequestMeta(pub Context);
+pub struct RequestMeta {
+    ip: Option<IpAddr>,
+    user_agent: Option<HeaderValue>,
+    request_id: Option<HeaderValue>,
+}
 
 impl RequestMeta {
     fn of(req: &Request) -> RequestMeta {
         let headers = req.headers();
-        let ip = req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        let user_agent = header_text(headers, header::USER_AGENT.as_str(), 512);
-        let request_id = header_text(headers, "x-request-id", 128);
-        RequestMeta(Context {
-            ip,
-            user_agent,
-            request_id,
-        })
+        RequestMeta {
+            ip: req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+            user_agent: headers.get(header::USER_AGENT).cloned(),
+            request_id: headers.get("x-request-id").cloned(),
+        }
+    }
+
+    /// The client's address as text, empty when unknown.
+    pub fn ip_text(&self) -> String {
+        self.ip.map(|ip| ip.to_string()).unwrap_or_default()
+    }
+
+    /// The audit event's `context`.
+    pub fn context(&self) -> Context {
+        Context {
+            ip: self.ip.map(|ip| ip.to_string()),
+            user_agent: self.user_agent.as_ref().map(|v| header_text(v, 512)),
+            request_id: self.request_id.as_ref().map(|v| header_text(v, 128)),
+        }
     }
 }
 
-fn header_text(headers: &HeaderMap, name: &str, max: usize) -> Option<String> {
-    let value = headers.get(name)?;
-    let text = String::from_utf8_lossy(value.as_bytes());
-    Some(text.chars().take(max).collect())
+fn header_text(value: &HeaderValue, max: usize) -> String {
+    String::from_utf8_lossy(value.as_bytes())
+        .chars()
+        .take(max)
+        .collect()
 }
 
 /// A signed-in person (for [`Gate::SignedIn`] routes).
@@ -95,7 +113,7 @@ impl SignedIn {
     pub fn audit(&self, role: Option<Role>) -> AuditMeta {
         AuditMeta {
             actor: user_actor(&self.user, role),
-            context: self.meta.0.clone(),
+            context: self.meta.context(),
         }
     }
 }
@@ -118,7 +136,7 @@ impl OrgContext {
     pub fn audit(&self) -> AuditMeta {
         AuditMeta {
             actor: self.actor(),
-            context: self.meta.0.clone(),
+            context: self.meta.context(),
         }
     }
 
@@ -177,11 +195,27 @@ from_extensions!(OrgContext);
 from_extensions!(SignedIn);
 from_extensions!(MaybeSignedIn);
 
-/// The state of one route's gate.
+/// The state of one route's gate; cloned per request, so shared.
 #[derive(Clone)]
-pub struct GateState {
+pub struct GateState(Arc<RouteGate>);
+
+pub struct RouteGate {
     pub app: AppState,
     pub decl: RouteDecl,
+}
+
+impl GateState {
+    pub fn new(app: AppState, decl: RouteDecl) -> GateState {
+        GateState(Arc::new(RouteGate { app, decl }))
+    }
+}
+
+impl std::ops::Deref for GateState {
+    type Target = RouteGate;
+
+    fn deref(&self) -> &RouteGate {
+        &self.0
+    }
 }
 
 /// The middleware that applies a route's [`Gate`].
@@ -238,7 +272,7 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
     if g.decl.surface == Surface::Console && matches!(caller, Caller::ApiKey(_)) {
         return Err(ApiError::Unauthenticated);
     }
-    tracing::Span::current().record("actor", actor_label(&caller));
+    tracing::Span::current().record("actor", tracing::field::display(ActorLabel(&caller)));
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let csrf_ok = !(unsafe_method && caller.by_cookie()) || origin_is_ours(state, req.headers());
 
@@ -368,9 +402,14 @@ pub(crate) fn origin_is_ours(state: &AppState, headers: &HeaderMap) -> bool {
     })
 }
 
-fn actor_label(caller: &Caller) -> String {
-    match caller {
-        Caller::User { user, .. } => format!("user:{}", user.id),
-        Caller::ApiKey(key) => format!("api_key:{}", key.id),
+/// `user:ID` or `api_key:ID`, written straight into the log line.
+struct ActorLabel<'a>(&'a Caller);
+
+impl std::fmt::Display for ActorLabel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Caller::User { user, .. } => write!(f, "user:{}", user.id),
+            Caller::ApiKey(key) => write!(f, "api_key:{}", key.id),
+        }
     }
 }

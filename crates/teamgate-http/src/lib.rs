@@ -24,7 +24,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use settings::Settings;
-pub use state::{AppState, MAIL_FROM};
+pub use state::{AppState, Shared, MAIL_FROM};
 
 /// The whole application: API, console and probes, with request tracing.
 pub fn router(state: AppState) -> Router {

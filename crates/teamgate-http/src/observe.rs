@@ -1,5 +1,6 @@
-//! One tracing span per request: method, route, organisation, actor,
-//! request id, status and latency. The gate fills in organisation and actor.
+//! One tracing span per request: method, route, organisation, actor and
+//! request id, closed by an `answered` event with the status and latency.
+//! The gate fills in route, organisation and actor.
 
 use std::time::Duration;
 
@@ -19,26 +20,22 @@ pub fn layer(router: Router) -> Router {
                 .headers()
                 .get(&REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+                .unwrap_or("");
             tracing::info_span!(
                 "request",
                 method = %req.method(),
                 route = field::Empty,
-                request_id = %request_id,
+                request_id,
                 org = field::Empty,
                 actor = field::Empty,
-                status = field::Empty,
-                latency_ms = field::Empty,
             )
         })
         .on_request(())
-        .on_response(|res: &Response<_>, latency: Duration, span: &Span| {
-            span.record("status", res.status().as_u16());
-            span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+        // Status and latency go on the request's last event, once.
+        .on_response(|res: &Response<_>, latency: Duration, _: &Span| {
             tracing::info!(
                 status = res.status().as_u16(),
-                latency_ms = latency.as_secs_f64() * 1000.0,
+                latency_ms = latency.as_micros() as f64 / 1000.0,
                 "answered"
             );
         })

@@ -429,10 +429,7 @@ impl Routes {
             surface,
         };
         let filter = MethodFilter::try_from(method).unwrap_or(MethodFilter::GET);
-        let gate_state = GateState {
-            app: self.state.clone(),
-            decl: decl.clone(),
-        };
+        let gate_state = GateState::new(self.state.clone(), decl.clone());
         let method_router = on(filter, handler).layer(from_fn_with_state(gate_state, enforce));
         self.router = self.router.route(path, method_router);
         self.decls.push(decl);

@@ -11,9 +11,14 @@ use crate::Settings;
 /// The sender of teamgate's emails.
 pub const MAIL_FROM: &str = "teamgate <no-reply@teamgate.local>";
 
-/// Everything a request handler may reach.
+/// Everything a request handler may reach. Cloned for every request, so it
+/// is one shared allocation: a clone is a single reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] shares; its fields read through the state.
+#[derive(Clone)]
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
@@ -21,6 +26,14 @@ pub struct AppState {
     /// The hash of the one-time setup token, while setup is open.
     pub(crate) setup_token: Arc<Mutex<Option<String>>>,
     pub mailer: Arc<dyn Mailer>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 pub(crate) struct SignInLimits {
@@ -52,20 +65,21 @@ impl AppState {
         };
         let mailer: Arc<dyn Mailer> =
             Arc::new(OutboxMailer::new(settings.outbox_dir.clone(), MAIL_FROM));
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             clock,
             settings: Arc::new(settings),
             limits: Arc::new(limits),
             setup_token: Arc::new(Mutex::new(None)),
             mailer,
-        }
+        }))
     }
 
     /// Sends email through `mailer` instead of the outbox folder.
-    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> AppState {
-        self.mailer = mailer;
-        self
+    pub fn with_mailer(self, mailer: Arc<dyn Mailer>) -> AppState {
+        let mut shared = Shared::clone(&self.0);
+        shared.mailer = mailer;
+        AppState(Arc::new(shared))
     }
 
     pub fn now(&self) -> OffsetDateTime {

@@ -5,9 +5,9 @@
 //! so it is not audited; a caller not allowed to ask gets 403, which is.
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use teamgate_core::rules::decide;
 use teamgate_core::Permission;
 
@@ -18,11 +18,12 @@ use crate::AppState;
 const MAX_BATCH: usize = 200;
 const TEAM_VIEW: Permission = Permission::of("team", "view");
 
+/// One check (`user_id` and `permission`) or a batch (`checks`).
 #[derive(Deserialize)]
-#[serde(untagged)]
-pub enum CheckRequest {
-    Batch { checks: Vec<OneCheck> },
-    One(OneCheck),
+pub struct CheckRequest {
+    checks: Option<Vec<OneCheck>>,
+    user_id: Option<String>,
+    permission: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -31,15 +32,59 @@ pub struct OneCheck {
     permission: String,
 }
 
+impl CheckRequest {
+    /// The checks asked for, and whether they came as a batch.
+    fn into_checks(self) -> ApiResult<(Vec<OneCheck>, bool)> {
+        match self {
+            CheckRequest {
+                checks: Some(checks),
+                user_id: None,
+                permission: None,
+            } => Ok((checks, true)),
+            CheckRequest {
+                checks: None,
+                user_id: Some(user_id),
+                permission: Some(permission),
+            } => Ok((
+                vec![OneCheck {
+                    user_id,
+                    permission,
+                }],
+                false,
+            )),
+            CheckRequest {
+                checks: Some(_), ..
+            } => Err(ApiError::invalid(
+                "send either `checks` or `user_id` with `permission`, not both",
+            )),
+            CheckRequest { user_id: None, .. } => Err(ApiError::invalid("missing field `user_id`")),
+            CheckRequest { .. } => Err(ApiError::invalid("missing field `permission`")),
+        }
+    }
+}
+
+/// One answer: allowed or not, and why.
+#[derive(Serialize)]
+struct Answer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permission: Option<Permission>,
+    allowed: bool,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct Batch<'a> {
+    results: Vec<Answer<'a>>,
+}
+
 pub async fn check(
     State(state): State<AppState>,
     ctx: OrgContext,
     Body(req): Body<CheckRequest>,
-) -> ApiResult<Json<Value>> {
-    let (checks, batch) = match req {
-        CheckRequest::Batch { checks } => (checks, true),
-        CheckRequest::One(one) => (vec![one], false),
-    };
+) -> ApiResult<Response> {
+    let (checks, batch) = req.into_checks()?;
     if checks.len() > MAX_BATCH {
         return Err(ApiError::invalid(format!(
             "at most {MAX_BATCH} checks per request"
@@ -54,15 +99,14 @@ pub async fn check(
     }
 
     // The members addressed (404) come before the input (422).
-    let mut members = Vec::with_capacity(checks.len());
+    let mut roles = Vec::with_capacity(checks.len());
     for c in &checks {
-        members.push(
-            state
-                .store
-                .membership(&ctx.org.id, &c.user_id)
-                .await?
-                .ok_or(ApiError::NotFound)?,
-        );
+        let member = state
+            .store
+            .membership(&ctx.org.id, &c.user_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        roles.push(member.role);
     }
     let parsed = checks
         .iter()
@@ -74,23 +118,20 @@ pub async fn check(
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut results = Vec::with_capacity(checks.len());
-    for ((c, permission), member) in checks.iter().zip(parsed).zip(members) {
+    for ((c, permission), role) in checks.iter().zip(parsed).zip(roles) {
         let started = std::time::Instant::now();
-        let decision = decide(member.role, permission);
+        let decision = decide(role, permission);
         crate::metrics::record_check(decision.allowed, started);
-        results.push(json!({
-            "user_id": c.user_id,
-            "permission": permission,
-            "allowed": decision.allowed,
-            "reason": decision.reason,
-        }));
+        results.push(Answer {
+            user_id: batch.then_some(c.user_id.as_str()),
+            permission: batch.then_some(permission),
+            allowed: decision.allowed,
+            reason: decision.reason,
+        });
     }
-    if batch {
-        Ok(Json(json!({"results": results})))
+    Ok(if batch {
+        Json(Batch { results }).into_response()
     } else {
-        let one = results.pop().unwrap_or(Value::Null);
-        Ok(Json(
-            json!({"allowed": one["allowed"], "reason": one["reason"]}),
-        ))
-    }
+        Json(results.pop()).into_response()
+    })
 }

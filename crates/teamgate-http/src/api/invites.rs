@@ -292,7 +292,7 @@ pub async fn accept_with(
 ) -> ApiResult<Accepted> {
     let audit = teamgate_store::AuditMeta {
         actor: teamgate_core::audit::Actor::system(),
-        context: meta.0,
+        context: meta.context(),
     };
     let (acceptor, new_account) = match me {
         Some(signed_in) => {

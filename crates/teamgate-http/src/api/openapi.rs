@@ -225,8 +225,12 @@ fn request_schema(decl: &RouteDecl) -> Option<Value> {
         (&Method::POST, "/api/v1/orgs") => {
             json!({"type": "object", "required": ["name"], "properties": {"name": name(100)}})
         }
-        (&Method::POST, "/api/v1/orgs/{org}/check") => json!({"oneOf": [one_check.clone(),
-            {"type": "object", "required": ["checks"], "properties": {"checks": {"type": "array", "items": one_check, "maxItems": 200}}}]}),
+        // One check, or a batch; a body with both is refused.
+        (&Method::POST, "/api/v1/orgs/{org}/check") => json!({"oneOf": [
+            {"allOf": [one_check.clone(), {"not": {"required": ["checks"]}}]},
+            {"type": "object", "required": ["checks"],
+             "properties": {"checks": {"type": "array", "items": one_check, "maxItems": 200}},
+             "not": {"anyOf": [{"required": ["user_id"]}, {"required": ["permission"]}]}}]}),
         // `name: null` leaves the name as it is.
         (&Method::PATCH, "/api/v1/orgs/{org}/settings") => {
             json!({"type": "object", "properties": {"name":

@@ -28,7 +28,7 @@ pub async fn sign_in(
     MaybeSignedIn(_, meta): MaybeSignedIn,
     Body(req): Body<SignInRequest>,
 ) -> ApiResult<Response> {
-    let client = meta.0.ip.clone().unwrap_or_default();
+    let client = meta.ip_text();
     let user = check_credentials(&state, &req.email, &req.password, &client).await?;
     let token = start_session(&state, &user).await?;
     let cookie = set_cookie(

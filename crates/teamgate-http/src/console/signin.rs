@@ -73,7 +73,7 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    let client = meta.0.ip.unwrap_or_default();
+    let client = meta.ip_text();
     let signed_in = match check_credentials(&state, &form.email, &form.password, &client).await {
         Ok(user) => start_session(&state, &user).await,
         Err(e) => Err(e),

@@ -20,6 +20,13 @@ async fn an_admin_checks_what_a_staff_member_may_do() {
         allowed.expect_status(200);
         let body = allowed.json();
         assert_eq!(body["allowed"], json!(true), "{body}");
+        let mut keys: Vec<&String> = body.as_object().expect("an object").keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["allowed", "reason"],
+            "a single check answers just these: {body}"
+        );
         let reason = body["reason"].as_str().expect("a reason");
         assert!(
             reason.contains("staff"),
@@ -174,6 +181,27 @@ async fn an_unknown_permission_is_422() {
         ada.check(&app.org.id, json!({"checks": "no"}))
             .await
             .problem(422, "invalid");
+        // Each refusal says what to send instead.
+        let missing = ada
+            .check(&app.org.id, json!({"permission": "inbox:view"}))
+            .await
+            .problem(422, "invalid");
+        assert!(
+            missing["detail"].as_str().unwrap().contains("user_id"),
+            "{missing}"
+        );
+        let one = json!({"user_id": app.admin.id, "permission": "inbox:view"});
+        let both = ada
+            .check(
+                &app.org.id,
+                json!({"user_id": app.admin.id, "permission": "inbox:view", "checks": [one]}),
+            )
+            .await
+            .problem(422, "invalid");
+        assert!(
+            both["detail"].as_str().unwrap().contains("not both"),
+            "{both}"
+        );
     })
     .await;
 }
@@ -206,6 +234,55 @@ async fn a_check_is_a_read_and_writes_no_audit_event() {
             "no event for a check"
         );
         assert!(app.events(&app.org.id, "access.denied").await.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn checks_are_counted_by_outcome_with_their_latency_on_metrics() {
+    each_database(async |app| {
+        let staff = app.member(Role::Staff).await;
+        let ada = app.signed_in(&app.admin.email).await;
+        for permission in ["inbox:reply", "billing:view"] {
+            ada.check(
+                &app.org.id,
+                json!({"user_id": staff.id, "permission": permission}),
+            )
+            .await
+            .expect_status(200);
+        }
+        let text = app
+            .client()
+            .get("/metrics")
+            .await
+            .expect_status(200)
+            .body
+            .clone();
+        // The recorder is shared by every test of this process: at least ours.
+        let count = |outcome: &str| -> f64 {
+            let prefix = format!("teamgate_checks_total{{outcome=\"{outcome}\"}} ");
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+                .unwrap_or_else(|| panic!("no {outcome} count in:\n{text}"))
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        assert!(count("allowed") >= 1.0);
+        assert!(count("denied") >= 1.0);
+        let buckets = text
+            .lines()
+            .filter(|l| l.starts_with("teamgate_check_duration_seconds_bucket{"))
+            .count();
+        assert!(
+            buckets >= 10,
+            "latency is a histogram with buckets:\n{text}"
+        );
+        assert!(
+            text.contains("teamgate_check_duration_seconds_bucket{le=\"1e-7\"}")
+                || text.contains("teamgate_check_duration_seconds_bucket{le=\"0.0000001\"}"),
+            "the first bucket is under a microsecond:\n{text}"
+        );
     })
     .await;
 }

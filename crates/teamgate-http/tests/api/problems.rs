@@ -54,6 +54,28 @@ async fn every_error_is_problem_json_with_type_title_status_detail_and_code() {
             Some("application/problem+json")
         );
 
+        // Only JSON is read: another content type is refused and says so;
+        // a structured `+json` type is JSON.
+        for (content_type, status) in [
+            ("text/plain", 422),
+            ("application/x-www-form-urlencoded", 422),
+            ("application/vnd.teamgate+json", 401),
+            ("Application/JSON; charset=utf-8", 401),
+        ] {
+            let answer = reqwest::Client::new()
+                .post(format!("{}/api/v1/session", app.address))
+                .header("content-type", content_type)
+                .body(r#"{"email": "nobody@x.test", "password": "wrong"}"#)
+                .send()
+                .await
+                .expect("answers");
+            assert_eq!(answer.status().as_u16(), status, "{content_type}");
+            let text = answer.text().await.unwrap();
+            if status == 422 {
+                assert!(text.contains("Content-Type"), "{content_type}: {text}");
+            }
+        }
+
         for attempt in 0..10 {
             stranger
                 .sign_in("ada@x.test", &format!("wrong {attempt}"))
