@@ -303,12 +303,12 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
     tracing::Span::current().record("org", org.id.as_str());
     let (role, permissions) = match &caller {
         Caller::User { user, .. } => {
-            let member = state
+            let role = state
                 .store
-                .membership(&org.id, &user.id)
+                .member_role(&org.id, &user.id)
                 .await?
                 .ok_or(ApiError::NotFound)?;
-            (member.role, member.role.permissions())
+            (role, role.permissions())
         }
         Caller::ApiKey(key) => {
             // A key belongs to one organisation; any other behaves as if it did not exist.
@@ -316,13 +316,13 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
                 return Err(ApiError::NotFound);
             }
             // Rule 7: capped by the creator's current permissions; gone with the creator.
-            let creator = state.store.membership(&org.id, &key.created_by).await?;
+            let creator = state.store.member_role(&org.id, &key.created_by).await?;
             let Some(creator) = creator else {
                 return Err(ApiError::Unauthenticated);
             };
             (
                 key.role,
-                api_key_permissions(key.role, Some(creator.role.permissions())),
+                api_key_permissions(key.role, Some(creator.permissions())),
             )
         }
     };

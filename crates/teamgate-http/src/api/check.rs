@@ -101,12 +101,12 @@ pub async fn check(
     // The members addressed (404) come before the input (422).
     let mut roles = Vec::with_capacity(checks.len());
     for c in &checks {
-        let member = state
+        let role = state
             .store
-            .membership(&ctx.org.id, &c.user_id)
+            .member_role(&ctx.org.id, &c.user_id)
             .await?
             .ok_or(ApiError::NotFound)?;
-        roles.push(member.role);
+        roles.push(role);
     }
     let parsed = checks
         .iter()

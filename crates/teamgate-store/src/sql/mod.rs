@@ -49,6 +49,16 @@ impl std::fmt::Debug for SqlStore {
 }
 
 impl SqlStore {
+    /// A member read from the database (the cache missed), then cached
+    /// unless an invalidation came in meanwhile.
+    async fn load_member(&self, org_id: &str, user_id: &str) -> StoreResult<Option<Member>> {
+        let epoch = self.cache.epoch();
+        let member = self.membership_impl(org_id, user_id).await?;
+        if let Some(member) = &member {
+            self.cache.fill_member(epoch, member, org_id);
+        }
+        Ok(member)
+    }
     /// Connects to `sqlite://PATH` or `postgres://…` and brings the schema up to date.
     pub async fn connect(url: &str) -> StoreResult<SqlStore> {
         SqlStore::connect_with_listen_url(url, None).await
@@ -283,12 +293,14 @@ impl Store for SqlStore {
         if let Some(member) = self.cache.member(org_id, user_id) {
             return Ok(Some(member));
         }
-        let epoch = self.cache.epoch();
-        let member = self.membership_impl(org_id, user_id).await?;
-        if let Some(member) = &member {
-            self.cache.fill_member(epoch, member, org_id);
+        self.load_member(org_id, user_id).await
+    }
+
+    async fn member_role(&self, org_id: &str, user_id: &str) -> StoreResult<Option<Role>> {
+        if let Some(role) = self.cache.role(org_id, user_id) {
+            return Ok(Some(role));
         }
-        Ok(member)
+        Ok(self.load_member(org_id, user_id).await?.map(|m| m.role))
     }
 
     async fn add_member(

@@ -320,3 +320,76 @@ async fn audit_filters_by_action_prefix_and_pages_by_seq() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn member_role_follows_every_change_and_agrees_with_membership() {
+    use teamgate_core::Role;
+    use teamgate_store::Acting;
+    each_database(|db, store| async move {
+        let (admin, org) = store
+            .bootstrap(account("ada@x.test"), "Acme", now())
+            .await
+            .unwrap();
+        let meta = meta_for(&admin);
+        let bob = store
+            .add_member(&org.id, account("bob@x.test"), Role::Staff, &meta, now())
+            .await
+            .unwrap();
+        let acting = Acting::User {
+            user_id: admin.id.clone(),
+        };
+        let role = |user: String| {
+            let store = store.clone();
+            let org = org.id.clone();
+            async move {
+                let fast = store.member_role(&org, &user).await.unwrap();
+                let full = store.membership(&org, &user).await.unwrap().map(|m| m.role);
+                assert_eq!(fast, full, "member_role and membership disagree");
+                fast
+            }
+        };
+        // Twice each: the first read may come from the database, the second from the cache.
+        for _ in 0..2 {
+            assert_eq!(
+                role(bob.id.clone()).await,
+                Some(Role::Staff),
+                "{}",
+                db.label
+            );
+            assert_eq!(
+                role(admin.id.clone()).await,
+                Some(Role::Admin),
+                "{}",
+                db.label
+            );
+        }
+        store
+            .change_role(&org.id, &bob.id, Role::Viewer, &acting, &meta, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            role(bob.id.clone()).await,
+            Some(Role::Viewer),
+            "{}",
+            db.label
+        );
+        store
+            .remove_member(&org.id, &bob.id, &acting, &meta, now())
+            .await
+            .unwrap();
+        assert_eq!(role(bob.id.clone()).await, None, "{}", db.label);
+        assert_eq!(
+            role(uuid::Uuid::new_v4().to_string()).await,
+            None,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            store.member_role("not-an-org", &admin.id).await.unwrap(),
+            None,
+            "{}",
+            db.label
+        );
+    })
+    .await;
+}
