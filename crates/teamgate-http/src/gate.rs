@@ -122,9 +122,14 @@ impl SignedIn {
 #[derive(Debug, Clone)]
 pub struct MaybeSignedIn(pub Option<SignedIn>, pub RequestMeta);
 
-/// A member acting in an organisation (for [`Gate::Member`] and [`Gate::Allow`] routes).
+/// A member acting in an organisation (for [`Gate::Member`] and [`Gate::Allow`]
+/// routes). The gate and the handler both hold it, so it is shared, not copied.
 #[derive(Debug, Clone)]
-pub struct OrgContext {
+pub struct OrgContext(Arc<OrgAccess>);
+
+/// What [`OrgContext`] holds; its fields read through the context.
+#[derive(Debug)]
+pub struct OrgAccess {
     pub org: Org,
     pub caller: Caller,
     pub role: Role,
@@ -132,7 +137,15 @@ pub struct OrgContext {
     pub meta: RequestMeta,
 }
 
-impl OrgContext {
+impl std::ops::Deref for OrgContext {
+    type Target = OrgAccess;
+
+    fn deref(&self) -> &OrgAccess {
+        &self.0
+    }
+}
+
+impl OrgAccess {
     pub fn audit(&self) -> AuditMeta {
         AuditMeta {
             actor: self.actor(),
@@ -326,13 +339,13 @@ async fn admit(g: &GateState, req: &mut Request, meta: RequestMeta) -> Result<()
             )
         }
     };
-    let ctx = OrgContext {
+    let ctx = OrgContext(Arc::new(OrgAccess {
         org,
         caller,
         role,
         permissions,
         meta,
-    };
+    }));
 
     let refusal = if !csrf_ok {
         Some(ApiError::Refused(Refusal::Csrf))
