@@ -138,66 +138,59 @@ impl SqlStore {
         now: OffsetDateTime,
     ) -> StoreResult<Option<ApiKeyAuth>> {
         let now_ms = unix_millis(now);
-        if let Some(key) = self.cache.api_key(secret_hash) {
-            if key
-                .last_used_ms
-                .is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS)
-            {
-                self.touch_key(secret_hash, &key, now_ms).await?;
+        // Taken before the key is read, from the cache or the database: a
+        // revocation committed after this point makes every fill below a
+        // no-op, so a revoked key can never be put back in the cache.
+        let epoch = self.cache.epoch();
+        let (key, cached) = match self.cache.api_key(secret_hash) {
+            Some(key) => (key, true),
+            None => {
+                let row = sqlx::query(
+                    "SELECT id, org_id, name, role, created_by, last_used_at FROM api_keys \
+                     WHERE secret_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(secret_hash)
+                .fetch_optional(&self.reader)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let key = ApiKeyAuth {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    name: r.try_get("name")?,
+                    role: parse_role(&r.try_get::<String, _>("role")?)?,
+                    created_by: r.try_get("created_by")?,
+                    last_used_ms: r.try_get("last_used_at")?,
+                };
+                (key, false)
             }
-            return Ok(Some(key));
-        }
-        let epoch = self.cache.epoch();
-        let row = sqlx::query(
-            "SELECT id, org_id, name, role, created_by, last_used_at FROM api_keys \
-             WHERE secret_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(secret_hash)
-        .fetch_optional(&self.reader)
-        .await?;
-        let Some(r) = row else { return Ok(None) };
-        let key = ApiKeyAuth {
-            id: r.try_get("id")?,
-            org_id: r.try_get("org_id")?,
-            name: r.try_get("name")?,
-            role: parse_role(&r.try_get::<String, _>("role")?)?,
-            created_by: r.try_get("created_by")?,
-            last_used_ms: r.try_get("last_used_at")?,
         };
-        if key
+        // The last-used time is written at most once a minute per key.
+        let touch = key
             .last_used_ms
-            .is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS)
-        {
-            self.touch_key(secret_hash, &key, now_ms).await?;
+            .is_none_or(|t| now_ms - t >= LAST_USED_RESOLUTION_MS);
+        if touch {
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                .bind(now_ms)
+                .bind(&key.id)
+                .execute(&self.writer)
+                .await?;
         }
-        self.cache.fill_api_key(
-            epoch,
-            secret_hash,
-            &ApiKeyAuth {
-                last_used_ms: Some(now_ms),
-                ..key.clone()
-            },
-        );
+        if touch || !cached {
+            let last_used_ms = if touch {
+                Some(now_ms)
+            } else {
+                key.last_used_ms
+            };
+            self.cache.fill_api_key(
+                epoch,
+                secret_hash,
+                &ApiKeyAuth {
+                    last_used_ms,
+                    ..key.clone()
+                },
+            );
+        }
         Ok(Some(key))
-    }
-
-    /// Notes when a key was last used (at most once a minute per key).
-    async fn touch_key(&self, secret_hash: &str, key: &ApiKeyAuth, now_ms: i64) -> StoreResult<()> {
-        let epoch = self.cache.epoch();
-        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now_ms)
-            .bind(&key.id)
-            .execute(&self.writer)
-            .await?;
-        self.cache.fill_api_key(
-            epoch,
-            secret_hash,
-            &ApiKeyAuth {
-                last_used_ms: Some(now_ms),
-                ..key.clone()
-            },
-        );
-        Ok(())
     }
 }
 
