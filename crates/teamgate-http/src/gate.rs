@@ -75,7 +75,7 @@ impl RequestMeta {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip()),
             user_agent: headers.get(header::USER_AGENT).cloned(),
-            request_id: headers.get("x-request-id").cloned(),
+            request_id: headers.get(&crate::observe::REQUEST_ID).cloned(),
         }
     }
 

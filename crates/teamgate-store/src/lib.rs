@@ -142,9 +142,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// The member's current role, if they are one: all a permission check
     /// needs, without copying the member.
-    async fn member_role(&self, org_id: &str, user_id: &str) -> StoreResult<Option<Role>> {
-        Ok(self.membership(org_id, user_id).await?.map(|m| m.role))
-    }
+    async fn member_role(&self, org_id: &str, user_id: &str) -> StoreResult<Option<Role>>;
 
     /// Creates an account and adds it to the organisation with `role`
     /// (`member.added`): how demo data and test fixtures make members.
